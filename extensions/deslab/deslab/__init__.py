@@ -1,0 +1,63 @@
+"""DESlab: query the survey catalog, run jobs, cut stamps and score anomalies.
+
+The public API is imported lazily so that ``import deslab`` stays fast in a kernel:
+
+>>> import deslab
+>>> t = deslab.query("SELECT COUNT(*) AS n FROM DR2_MAIN")   # doctest: +SKIP
+
+``%load_ext deslab`` registers the ``%%desql`` magics.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (one place each; surfaces import from here)
+_API = {
+    "query": "deslab.catalog.api",
+    "query_to_file": "deslab.catalog.api",
+    "describe_table": "deslab.catalog.api",
+    "find_tables": "deslab.catalog.api",
+    "find_columns": "deslab.catalog.api",
+    "submit_query": "deslab.jobs.client",
+    "submit_cutouts": "deslab.jobs.client",
+    "submit_anomaly": "deslab.jobs.client",
+    "jobs": "deslab.jobs.client",
+    "Job": "deslab.jobs.client",
+    "tiles_at": "deslab.cutouts.tiles",
+    "cutouts": "deslab.cutouts.api",
+    "DeslabError": "deslab.errors",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'deslab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext deslab``: register the ``%%desql`` family of magics."""
+    from deslab.magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "deslab.server"}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "deslab"}]
