@@ -1,0 +1,426 @@
+"""``deslab-hub``: run the DESlab platform on this machine.
+
+``deslab-hub up`` checks its inputs (port, data directory, hub database, Node.js and the
+proxy) before writing anything, keeps every piece of state under the data directory
+(secrets and the shared password generated once, mode 0600), generates the demo survey once
+with ``deslab demo-data`` and runs JupyterHub in the foreground. SIGINT (Ctrl-C) and SIGTERM
+stop the hub, the proxy, the services and every user server, and then anything they left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import errno
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from deslab_hub.auth import ensure_password
+from deslab_hub.config import PlatformSettings, build_config
+from deslab_hub.secretfiles import ensure_secret_file
+from deslab_hub.spawner import kill_process_tree
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class SetupError(Exception):
+    """A problem with the user's input or machine; the message says what to do."""
+
+
+# ---------------------------------------------------------------------------------------------
+# argument parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deslab-hub", description="DESlab hub: run the science platform on this machine."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    up = sub.add_parser(
+        "up",
+        help="run the local platform in the foreground (Ctrl-C stops everything)",
+        description=(
+            "Run DESlab on this machine: JupyterHub behind configurable-http-proxy, a "
+            "JupyterLab server per user, the job service at /services/jobs/ and the idle "
+            "culler. All state lives in --data-dir; a shared login password is generated "
+            "there on first start (DATA_DIR/password) and printed. Ctrl-C or SIGTERM stops "
+            "the hub, the proxy, the services and every user server."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    up.add_argument("--port", type=int, default=8000, help="port users open in the browser")
+    up.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="address to listen on; 127.0.0.1 keeps the platform to this machine, "
+        "0.0.0.0 opens it to the network",
+    )
+    up.add_argument(
+        "--data-dir",
+        default=".deslab-data",
+        help="directory for all state: hub database, secrets, password, user homes "
+        "(users/<name>), demo survey (demo/), job service database; created if missing",
+    )
+    up.add_argument(
+        "--users",
+        default="",
+        help="comma-separated user names allowed to log in (default: any name)",
+    )
+    up.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=3600,
+        help="seconds of inactivity before a user's server is stopped (0: never)",
+    )
+    up.add_argument(
+        "--cull-every",
+        type=int,
+        default=0,
+        help="seconds between idle checks (0: min(600, idle-timeout/2))",
+    )
+    up.add_argument(
+        "--catalog",
+        default="",
+        help="catalog URL for users (default: the demo survey, generated into DATA_DIR/demo "
+        "on first start)",
+    )
+    up.add_argument("--tiles", default="", help="tile directory (default: DATA_DIR/demo/tiles)")
+    up.add_argument(
+        "--demo-rows", type=int, default=None, help="rows of a newly generated demo survey"
+    )
+    up.add_argument(
+        "--demo-tiles", type=int, default=None, help="tiles of a newly generated demo survey"
+    )
+    up.add_argument(
+        "--spawn-timeout", type=int, default=180, help="seconds a user server may take to start"
+    )
+    up.add_argument("--debug", action="store_true", help="log at debug level")
+    up.set_defaults(func=cmd_up)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# checks that write nothing
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def check_port(ip: str, port: int) -> None:
+    if not 0 < port < 65536:
+        raise SetupError(f"--port {port} is not a valid port; choose one from 1 to 65535")
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((ip, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise SetupError(
+                    f"port {port} on {ip} is already in use; stop what uses it or choose "
+                    f"another with --port (make up PORT=...)"
+                ) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise SetupError(
+                    f"--ip {ip} is not an address of this machine; use 127.0.0.1 or 0.0.0.0"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise SetupError(
+                    f"no permission to listen on port {port}; choose a port above 1023"
+                ) from None
+            raise SetupError(f"cannot listen on {ip}:{port} ({exc.strerror})") from None
+
+
+def find_proxy() -> list[str]:
+    """The configurable-http-proxy command, after checking Node.js is there."""
+    if shutil.which("node") is None:
+        raise SetupError(
+            "Node.js is not installed or not on PATH; the proxy needs it: run `make setup` "
+            "(or `apt-get install nodejs npm`)"
+        )
+    candidates = [
+        Path(sys.executable).parent / "configurable-http-proxy",
+        Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "configurable-http-proxy",
+    ]
+    for cand in candidates:
+        if cand.exists() and os.access(cand, os.X_OK):
+            return [str(cand)]
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return [found]
+    raise SetupError(
+        "configurable-http-proxy is not installed; run `make setup` (it runs `npm install` "
+        "and links the proxy into .venv/bin)"
+    )
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """Fail if ``data_dir`` cannot be created or written (creating nothing)."""
+    probe = data_dir
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise SetupError(
+            f"data directory {data_dir} cannot be created: {probe} is not a directory; "
+            f"choose another with --data-dir"
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise SetupError(
+            f"data directory {data_dir} is not writable (no write permission on {probe}); "
+            f"choose another with --data-dir or fix its permissions"
+        )
+    try:
+        fd, name = tempfile.mkstemp(prefix=".deslab-write-test-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise SetupError(
+            f"data directory {data_dir} is not writable ({exc.strerror}); "
+            f"choose another with --data-dir"
+        ) from None
+
+
+def check_hub_database(path: Path) -> None:
+    """Fail with advice if the hub's SQLite database exists but cannot be read."""
+    if not path.exists():
+        return
+    advice = (
+        f"the hub database {path} is corrupted or not a SQLite database; move it away "
+        f"(e.g. `mv {path} {path}.broken`) and start again: user homes, secrets and the "
+        f"demo survey are kept, users log in again"
+    )
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            (result,) = con.execute("PRAGMA quick_check").fetchone()
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        finally:
+            con.close()
+    except sqlite3.Error:
+        raise SetupError(advice) from None
+    if result != "ok" or (tables and "users" not in tables):
+        raise SetupError(advice)
+
+
+# ---------------------------------------------------------------------------------------------
+# state in the data directory
+
+
+def ensure_demo_survey(data_dir: Path, rows: int | None, tiles: int | None) -> Path:
+    """Generate the demo survey into ``DATA_DIR/demo`` once (atomically: temp dir + rename)."""
+    demo = data_dir / "demo"
+    if (demo / "catalog.duckdb").exists():
+        return demo
+    print(f"deslab-hub: generating the demo survey into {demo} (once) ...", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=data_dir))
+    cmd = [sys.executable, "-m", "deslab.cli", "demo-data", "--out", str(tmp)]
+    if rows is not None:
+        cmd += ["--rows", str(rows)]
+    if tiles is not None:
+        cmd += ["--tiles", str(tiles)]
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if proc.returncode != 0 or not (tmp / "catalog.duckdb").exists():
+            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SetupError(
+                f"generating the demo survey failed ({last}); run `deslab demo-data --out "
+                f"{demo}` to see why, or pass --catalog/--tiles"
+            )
+        if demo.exists():
+            shutil.rmtree(demo)
+        os.replace(tmp, demo)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return demo
+
+
+def prepare_settings(args: argparse.Namespace, data_dir: Path, proxy: list[str]) -> tuple[
+    PlatformSettings, str, bool
+]:
+    """Create the data directory's secrets and return the settings, password, and whether
+    the password is new."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secrets_dir = data_dir / "secrets"
+    secrets_dir.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(secrets_dir, 0o700)
+    password, new_password = ensure_password(data_dir / "password")
+    ensure_secret_file(secrets_dir / "cookie_secret", hexadecimal=True)
+    proxy_token, _ = ensure_secret_file(secrets_dir / "proxy_auth_token")
+    jobs_token, _ = ensure_secret_file(secrets_dir / "jobs_api_token")
+    culler_token, _ = ensure_secret_file(secrets_dir / "idle_culler_api_token")
+    (data_dir / "users").mkdir(exist_ok=True)
+
+    catalog, tiles = args.catalog, args.tiles
+    if not catalog:
+        demo = ensure_demo_survey(data_dir, args.demo_rows, args.demo_tiles)
+        catalog = f"duckdb:///{demo / 'catalog.duckdb'}"
+        tiles = tiles or str(demo / "tiles")
+
+    users = [u.strip() for u in args.users.split(",") if u.strip()]
+    settings = PlatformSettings(
+        mode="local",
+        data_dir=str(data_dir),
+        ip=args.ip,
+        port=args.port,
+        hub_port=free_port(),
+        proxy_api_port=free_port(),
+        jobs_port=free_port(),
+        proxy_command=proxy,
+        proxy_auth_token=proxy_token,
+        cookie_secret_file=str(secrets_dir / "cookie_secret"),
+        password_file=str(data_dir / "password"),
+        users=users,
+        idle_timeout=args.idle_timeout,
+        cull_every=args.cull_every,
+        jobs_api_token=jobs_token,
+        culler_api_token=culler_token,
+        catalog_url=catalog,
+        tiles_dir=tiles,
+        spawn_timeout=args.spawn_timeout,
+        debug=args.debug,
+    )
+    return settings, password, new_password
+
+
+# ---------------------------------------------------------------------------------------------
+# running
+
+
+def become_subreaper() -> None:
+    """Adopt orphaned descendants (e.g. kernels of a killed server) so they are stopped too."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def stop_descendants() -> None:
+    """Stop every process this one started that is still running."""
+    try:
+        procs = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    kill_process_tree(procs, timeout=5.0)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def banner(settings: PlatformSettings, password: str, new_password: bool) -> str:
+    users = ", ".join(settings.users) if settings.users else "any user name"
+    lines = [
+        "",
+        f"DESlab is running at {settings.public_url}",
+        f"  log in with {users} and the password: {password}",
+        f"  (the password is kept in {Path(settings.data_dir) / 'password'}"
+        + (", generated now)" if new_password else ")"),
+        f"  job service: {settings.public_url}services/jobs/",
+        "  press Ctrl-C to stop everything",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_hub(settings: PlatformSettings, password: str, new_password: bool) -> int:
+    from jupyterhub.app import JupyterHub
+
+    text = banner(settings, password, new_password)
+    extra_config = Path(settings.data_dir) / "jupyterhub_config.py"
+
+    class DeslabHub(JupyterHub):
+        """JupyterHub that prints how to log in once it is up and fails in one line."""
+
+        name = "deslab-hub"
+
+        def load_config_file(self, filename: str, path: Any = None) -> None:
+            # only DATA_DIR/jupyterhub_config.py, never a stray one in the working directory
+            if extra_config.is_file():
+                super().load_config_file(str(extra_config))
+
+        async def start(self) -> None:
+            await super().start()
+            print(text, flush=True)
+
+        async def launch_instance_async(self, argv: list[str] | None = None) -> None:
+            try:
+                await self.initialize(argv)
+                await self.start()
+            except SystemExit as exc:
+                if exc.code:
+                    print(
+                        "deslab-hub: the hub stopped while starting (the log above says why)",
+                        file=sys.stderr,
+                    )
+                await self.cleanup_after_failed_start()
+                raise
+            except Exception as exc:
+                self.log.debug("start-up failed", exc_info=True)
+                print(f"deslab-hub: the hub failed to start: {exc}", file=sys.stderr)
+                await self.cleanup_after_failed_start()
+                raise SystemExit(1) from None
+
+        async def cleanup_after_failed_start(self) -> None:
+            try:
+                if getattr(self, "proxy", None) is not None and self.proxy.should_start:
+                    self.proxy.stop()
+            except Exception:  # noqa: BLE001 - best effort, the sweep below follows
+                pass
+
+    config = build_config(settings)
+    DeslabHub.instance(config=config)
+    try:
+        DeslabHub.launch_instance([])
+    except KeyboardInterrupt:
+        print("deslab-hub: interrupted while starting; stopping", file=sys.stderr)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir).expanduser().resolve()
+    check_port(args.ip, args.port)
+    proxy = find_proxy()
+    check_data_dir(data_dir)
+    check_hub_database(data_dir / "jupyterhub.sqlite")
+    become_subreaper()
+    try:
+        settings, password, new_password = prepare_settings(args, data_dir, proxy)
+        return run_hub(settings, password, new_password)
+    finally:
+        stop_descendants()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return int(args.func(args) or 0)
+    except SetupError as exc:
+        print(f"deslab-hub {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"deslab-hub {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

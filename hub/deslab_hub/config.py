@@ -1,0 +1,296 @@
+"""The one JupyterHub configuration builder, for the local platform and for Kubernetes.
+
+:class:`PlatformSettings` declares every setting once (traitlets with help);
+:func:`build_config` turns them into a traitlets ``Config`` for JupyterHub:
+
+- the proxy, the hub's own addresses and the secrets;
+- roles: every user and every user server's token may call the job service;
+- the hub-managed services: the job service at ``/services/jobs/`` and the idle culler;
+- the spawner and the authenticator: local processes and a shared password for
+  ``mode="local"``; KubeSpawner and OAuth (from :mod:`deslab_hub.kubernetes`) for
+  ``mode="kubernetes"``.
+
+``deslab-hub up`` (:mod:`deslab_hub.cli`) fills the settings for one machine; the chart's hub
+image calls :func:`build_config` with ``mode="kubernetes"``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from traitlets import Bool, Dict, Enum, HasTraits, Int, List, Unicode
+from traitlets.config import Config
+
+JOBS_SERVICE = "jobs"
+CULLER_SERVICE = "idle-culler"
+JOBS_ACCESS_SCOPE = f"access:services!service={JOBS_SERVICE}"
+
+# The default 'server' role (JupyterHub 4+) plus access to the job service: a user server's
+# $JUPYTERHUB_API_TOKEN gets the subset of these that its owner holds.
+SERVER_TOKEN_SCOPES = [
+    "users:activity!user",
+    "access:servers!server",
+    "read:users:name!user",
+    JOBS_ACCESS_SCOPE,
+]
+
+
+class PlatformSettings(HasTraits):
+    """Everything that varies between DESlab installations, declared once."""
+
+    mode = Enum(
+        ["local", "kubernetes"],
+        default_value="local",
+        help="""Where user servers run: ``local`` processes on this machine (``deslab-hub up``)
+        or ``kubernetes`` pods through KubeSpawner (the Helm chart).""",
+    )
+    data_dir = Unicode(
+        "",
+        help="""Directory holding all state of a local platform: hub database, secrets,
+        the shared password, user homes (``users/<name>``), the demo survey (``demo/``) and the
+        job service's database. Required for ``mode="local"``.""",
+    )
+    ip = Unicode(
+        "127.0.0.1",
+        help="Address the public proxy listens on (127.0.0.1: this machine only).",
+    )
+    port = Int(8000, help="Port of the public proxy: users open http://IP:PORT/.")
+    base_url = Unicode("/", help="URL prefix of the whole platform behind the proxy.")
+    hub_ip = Unicode("127.0.0.1", help="Address the hub's own API listens on.")
+    hub_port = Int(8081, help="Port of the hub's own API (the proxy and services call it).")
+    proxy_api_port = Int(8001, help="Port of configurable-http-proxy's REST API.")
+    proxy_command = List(
+        Unicode(),
+        default_value=["configurable-http-proxy"],
+        help="Command that starts configurable-http-proxy (Node.js).",
+    )
+    proxy_auth_token = Unicode(
+        "", help="Token the hub uses with the proxy's REST API (generated once, kept secret)."
+    )
+    cookie_secret_file = Unicode(
+        "", help="File with the hub's cookie secret (hex, mode 0600, generated once)."
+    )
+    db_url = Unicode(
+        "", help="Hub database URL; default ``sqlite:///DATA_DIR/jupyterhub.sqlite`` locally."
+    )
+    users = List(
+        Unicode(),
+        help="""User names allowed to log in. Empty: any user name JupyterHub accepts
+        (anyone with the shared password, locally; per the OAuth settings in the cluster).""",
+    )
+    admin_users = List(Unicode(), help="User names with admin rights in the hub (cluster).")
+    password_file = Unicode(
+        "", help="File holding the shared password of the local platform (mode 0600)."
+    )
+    idle_timeout = Int(
+        3600,
+        help="""Seconds of inactivity after which jupyterhub-idle-culler stops a user's
+        server. 0 disables culling.""",
+    )
+    cull_every = Int(
+        0,
+        help="Seconds between idle-culler passes; 0 picks min(600, max(5, idle_timeout // 2)).",
+    )
+    culler_api_token = Unicode("", help="API token of the idle-culler service (kept secret).")
+    jobs_port = Int(8090, help="Port the job service listens on (behind the proxy).")
+    jobs_api_token = Unicode("", help="API token of the job service (kept secret).")
+    jobs_environment = Dict(
+        help="""Extra environment of the job service (``DESLAB_JOBS_*`` settings: database URL,
+        runner, limits; the workers' ``DESLAB_CATALOG``/``DESLAB_TILES``).""",
+    )
+    catalog_url = Unicode("", help="``DESLAB_CATALOG`` for user servers and job workers.")
+    tiles_dir = Unicode("", help="``DESLAB_TILES`` for user servers and job workers.")
+    user_home_template = Unicode(
+        "",
+        help="""Home directory of each user, ``{username}`` expanded; default
+        ``DATA_DIR/users/{username}`` locally. Job results land in ``<home>/jobs/<id>/``.""",
+    )
+    python = Unicode(sys.executable, help="Python that runs the hub-managed services.")
+    spawn_timeout = Int(
+        180, help="Seconds a user server may take to start before the spawn counts as failed."
+    )
+    debug = Bool(False, help="Log at debug level (hub, proxy, spawner).")
+    kubernetes = Dict(
+        help="Settings passed to :mod:`deslab_hub.kubernetes` for ``mode='kubernetes'``."
+    )
+
+    @property
+    def public_host(self) -> str:
+        """Host name to reach the proxy at from this machine."""
+        return "127.0.0.1" if self.ip in ("", "0.0.0.0", "::") else self.ip
+
+    @property
+    def public_url(self) -> str:
+        """The URL users open."""
+        return f"http://{self.public_host}:{self.port}{self.base_url}"
+
+    def home_template(self) -> str:
+        if self.user_home_template:
+            return self.user_home_template
+        return str(Path(self.data_dir) / "users" / "{username}")
+
+
+def build_config(settings: PlatformSettings) -> Config:
+    """JupyterHub configuration for ``settings``.
+
+    Parameters
+    ----------
+    settings
+        The platform's settings (``mode`` chooses local processes or Kubernetes).
+
+    Returns
+    -------
+    traitlets.config.Config
+        Ready to pass to ``JupyterHub(config=...)``; more config files may be loaded on top.
+
+    Raises
+    ------
+    ValueError
+        When a required setting is missing (``data_dir`` for the local mode).
+    """
+    if settings.mode == "local" and not settings.data_dir:
+        raise ValueError("the local platform needs a data directory (data_dir)")
+    c = Config()
+    _configure_hub(c, settings)
+    _configure_roles_and_services(c, settings)
+    if settings.mode == "local":
+        _configure_local(c, settings)
+    else:
+        _configure_kubernetes(c, settings)
+    return c
+
+
+def _configure_hub(c: Config, s: PlatformSettings) -> None:
+    c.JupyterHub.bind_url = f"http://{s.ip}:{s.port}{s.base_url}"
+    c.JupyterHub.hub_ip = s.hub_ip
+    c.JupyterHub.hub_port = s.hub_port
+    c.JupyterHub.cleanup_servers = True
+    c.JupyterHub.cleanup_proxy = True
+    c.JupyterHub.upgrade_db = True
+    c.JupyterHub.log_level = "DEBUG" if s.debug else "INFO"
+    if s.db_url:
+        c.JupyterHub.db_url = s.db_url
+    if s.cookie_secret_file:
+        c.JupyterHub.cookie_secret_file = s.cookie_secret_file
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+    if s.proxy_auth_token:
+        c.ConfigurableHTTPProxy.auth_token = s.proxy_auth_token
+    c.ConfigurableHTTPProxy.command = list(s.proxy_command)
+    c.ConfigurableHTTPProxy.debug = s.debug
+    c.Spawner.default_url = "/lab"
+    c.Spawner.start_timeout = s.spawn_timeout
+    c.Spawner.http_timeout = s.spawn_timeout
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
+    c.Authenticator.allow_all = not s.users
+    if s.users:
+        c.Authenticator.allowed_users = set(s.users)
+    if s.admin_users:
+        c.Authenticator.admin_users = set(s.admin_users)
+
+
+def _configure_roles_and_services(c: Config, s: PlatformSettings) -> None:
+    services: list[dict[str, Any]] = []
+    roles: list[dict[str, Any]] = [
+        {
+            "name": "user",
+            "description": "Everything about oneself, and the job service",
+            "scopes": ["self", JOBS_ACCESS_SCOPE],
+        },
+        {
+            "name": "server",
+            "description": "A user server's token: activity, its own server, the job service",
+            "scopes": list(SERVER_TOKEN_SCOPES),
+        },
+        {
+            "name": "deslab-jobs",
+            "description": "The job service: who users are and whether they are admins",
+            "scopes": ["list:users", "read:users"],
+            "services": [JOBS_SERVICE],
+        },
+    ]
+    jobs: dict[str, Any] = {
+        "name": JOBS_SERVICE,
+        "url": f"http://127.0.0.1:{s.jobs_port}",
+        "display": False,
+        "oauth_no_confirm": True,
+        "environment": _jobs_environment(s),
+    }
+    if s.jobs_api_token:
+        jobs["api_token"] = s.jobs_api_token
+    if s.mode == "local":
+        jobs["command"] = [s.python, "-m", "deslab_hub.jobs"]
+    services.append(jobs)
+
+    if s.idle_timeout > 0:
+        every = s.cull_every or min(600, max(5, s.idle_timeout // 2))
+        culler: dict[str, Any] = {
+            "name": CULLER_SERVICE,
+            "command": [
+                s.python,
+                "-m",
+                "jupyterhub_idle_culler",
+                f"--timeout={s.idle_timeout}",
+                f"--cull-every={every}",
+            ],
+        }
+        if s.culler_api_token:
+            culler["api_token"] = s.culler_api_token
+        services.append(culler)
+        roles.append(
+            {
+                "name": "idle-culler",
+                "description": "Find and stop idle user servers",
+                "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+                "services": [CULLER_SERVICE],
+            }
+        )
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = roles
+
+
+def _jobs_environment(s: PlatformSettings) -> dict[str, str]:
+    env = {
+        "DESLAB_JOBS_HOME_TEMPLATE": s.home_template(),
+        "DESLAB_JOBS_PORT": str(s.jobs_port),
+    }
+    if s.mode == "local":
+        env["DESLAB_JOBS_DB_URL"] = f"sqlite:///{Path(s.data_dir) / 'jobs.sqlite'}"
+        env["DESLAB_JOBS_RUNNER"] = "local"
+        env["DESLAB_JOBS_PYTHON"] = s.python
+    if s.catalog_url:
+        env["DESLAB_CATALOG"] = s.catalog_url
+    if s.tiles_dir:
+        env["DESLAB_TILES"] = s.tiles_dir
+    env.update({k: str(v) for k, v in s.jobs_environment.items()})
+    return env
+
+
+def _configure_local(c: Config, s: PlatformSettings) -> None:
+    data = Path(s.data_dir)
+    if not s.db_url:
+        c.JupyterHub.db_url = f"sqlite:///{data / 'jupyterhub.sqlite'}"
+    c.ConfigurableHTTPProxy.pid_file = str(data / "jupyterhub-proxy.pid")
+    c.JupyterHub.spawner_class = "deslab_hub.spawner.LocalDeslabSpawner"
+    c.LocalDeslabSpawner.home_dir_template = s.home_template()
+    c.LocalDeslabSpawner.catalog_url = s.catalog_url
+    c.LocalDeslabSpawner.tiles_dir = s.tiles_dir
+    c.LocalDeslabSpawner.jobs_url = f"{s.public_url}services/{JOBS_SERVICE}/"
+    c.LocalDeslabSpawner.venv_bin = str(Path(s.python).parent)
+    c.JupyterHub.authenticator_class = "deslab_hub.auth.LocalPasswordAuthenticator"
+    if s.password_file:
+        c.LocalPasswordAuthenticator.password_file = s.password_file
+    c.JupyterHub.template_vars = {
+        "announcement_login": (
+            "DESlab local platform: log in with any user name and the shared password "
+            "printed by <code>deslab-hub up</code> (also in the data directory's "
+            "<code>password</code> file)."
+        )
+    }
+
+
+def _configure_kubernetes(c: Config, s: PlatformSettings) -> None:
+    from deslab_hub import kubernetes
+
+    kubernetes.configure(c, s)

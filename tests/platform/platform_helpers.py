@@ -1,0 +1,279 @@
+"""Drive a real `deslab-hub up` the way a user and a browser do: login form, REST, websockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+import websocket
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"
+DESLAB_HUB = VENV_BIN / "deslab-hub"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def venv_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Platform:
+    """A `deslab-hub up` subprocess on a free port with its own data directory."""
+
+    data_dir: Path
+    port: int
+    log_path: Path
+    args: list[str] = field(default_factory=list)
+    proc: subprocess.Popen | None = None
+    started_pids: set[int] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 120) -> Platform:
+        cmd = [str(DESLAB_HUB), "up", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            cmd + self.args, stdout=self.log, stderr=subprocess.STDOUT, env=venv_env(), cwd=REPO
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"deslab-hub up exited early:\n{self.log_tail()}")
+            if "DESlab is running at" in self.log_text():
+                try:
+                    if requests.get(self.url + "hub/health", timeout=5).status_code == 200:
+                        return self
+                except requests.ConnectionError:
+                    pass
+            time.sleep(0.3)
+        self.stop()
+        raise AssertionError(f"deslab-hub up did not come up in {timeout} s:\n{self.log_tail()}")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, n: int = 60) -> str:
+        return "\n".join(self.log_text().splitlines()[-n:])
+
+    def descendants(self) -> list[psutil.Process]:
+        assert self.proc is not None
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def remember_processes(self) -> None:
+        """Record every process the platform runs now (checked after it stops)."""
+        self.started_pids.update(p.pid for p in self.descendants())
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 90) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.remember_processes()
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                for p in self.descendants():
+                    p.kill()
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def leftovers(self) -> list[str]:
+        """Processes the platform started that are still running."""
+        left = []
+        for pid in self.started_pids:
+            try:
+                p = psutil.Process(pid)
+                if p.status() != psutil.STATUS_ZOMBIE:
+                    left.append(f"{pid} {' '.join(p.cmdline())[:120]}")
+            except psutil.NoSuchProcess:
+                pass
+        return left
+
+
+class HubUser:
+    """A user who logs in through the login form, then uses the hub and their server."""
+
+    def __init__(self, platform: Platform, name: str) -> None:
+        self.platform = platform
+        self.name = name
+        self.session = requests.Session()
+        self.token: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.platform.url
+
+    def login(self, password: str) -> requests.Response:
+        r = self.session.get(self.url + "hub/login", timeout=30)
+        r.raise_for_status()
+        m = re.search(r'name="_xsrf"\s+value="([^"]+)"', r.text)
+        xsrf = m.group(1) if m else self.session.cookies.get("_xsrf", "")
+        return self.session.post(
+            self.url + "hub/login",
+            data={"username": self.name, "password": password, "_xsrf": xsrf},
+            timeout=30,
+            allow_redirects=True,
+        )
+
+    def logged_in(self) -> bool:
+        return any(c.name.startswith("jupyterhub-hub-login") for c in self.session.cookies)
+
+    def create_token(self) -> str:
+        """A hub API token for this user, created with the browser session (as the UI does)."""
+        xsrf = self.session.cookies.get("_xsrf", path="/hub/") or self.session.cookies.get(
+            "_xsrf", ""
+        )
+        r = self.session.post(
+            self.url + f"hub/api/users/{self.name}/tokens",
+            json={"note": "tests", "expires_in": 3600},
+            headers={"X-XSRFToken": xsrf, "Referer": self.url + "hub/token"},
+            timeout=30,
+        )
+        r.raise_for_status()
+        self.token = r.json()["token"]
+        return self.token
+
+    @property
+    def headers(self) -> dict[str, str]:
+        assert self.token, "create_token() first"
+        return {"Authorization": f"token {self.token}"}
+
+    def api(self, method: str, path: str, **kw: Any) -> requests.Response:
+        return requests.request(
+            method, self.url + path.lstrip("/"), headers=self.headers, timeout=60, **kw
+        )
+
+    def request_server(self) -> None:
+        r = self.api("POST", f"hub/api/users/{self.name}/server")
+        assert r.status_code in (201, 202), r.text
+
+    def wait_server(self, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.api("GET", f"hub/api/users/{self.name}").json()
+            server = model.get("servers", {}).get("")
+            if server and server.get("ready"):
+                return self.url + server["url"].lstrip("/")
+            if not server and not model.get("pending"):
+                raise AssertionError(
+                    f"server of {self.name} stopped while starting:\n"
+                    + self.platform.log_tail()
+                )
+            time.sleep(0.5)
+        raise AssertionError(f"server of {self.name} not ready in {timeout} s")
+
+    @property
+    def server_url(self) -> str:
+        return self.url + f"user/{self.name}/"
+
+    def server_api(self, method: str, path: str, **kw: Any) -> requests.Response:
+        return requests.request(
+            method, self.server_url + path.lstrip("/"), headers=self.headers, timeout=60, **kw
+        )
+
+
+class Kernel:
+    """A kernel of a user server, driven over the Jupyter websocket protocol."""
+
+    def __init__(self, user: HubUser, kernel_id: str) -> None:
+        self.user = user
+        self.id = kernel_id
+        ws_url = user.server_url.replace("http://", "ws://") + f"api/kernels/{kernel_id}/channels"
+        self.ws = websocket.create_connection(
+            ws_url, header=[f"Authorization: token {user.token}"], timeout=120
+        )
+        self.session = uuid.uuid4().hex
+
+    @classmethod
+    def start(cls, user: HubUser, name: str | None = None, path: str = "") -> Kernel:
+        body: dict[str, Any] = {"path": path} if path else {}
+        if name:
+            body["name"] = name
+        r = user.server_api("POST", "api/kernels", json=body)
+        assert r.status_code == 201, r.text
+        return cls(user, r.json()["id"])
+
+    def execute(self, code: str, timeout: float = 120) -> dict[str, Any]:
+        """Run ``code``; return its stdout, result text and error (None when it ran)."""
+        msg_id = uuid.uuid4().hex
+        msg = {
+            "header": {
+                "msg_id": msg_id,
+                "username": self.user.name,
+                "session": self.session,
+                "msg_type": "execute_request",
+                "version": "5.3",
+                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            },
+            "parent_header": {},
+            "metadata": {},
+            "content": {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+            "channel": "shell",
+            "buffers": [],
+        }
+        self.ws.send(json.dumps(msg))
+        out: dict[str, Any] = {"stdout": "", "stderr": "", "result": None, "error": None}
+        replied = idle = False
+        deadline = time.monotonic() + timeout
+        while not (replied and idle):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no reply in {timeout} s to: {code[:200]}")
+            reply = json.loads(self.ws.recv())
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = reply["msg_type"]
+            content = reply["content"]
+            if kind == "stream":
+                out[content["name"]] += content["text"]
+            elif kind == "execute_result":
+                out["result"] = content["data"].get("text/plain")
+            elif kind == "error":
+                out["error"] = f"{content['ename']}: {content['evalue']}"
+                out["traceback"] = "\n".join(content.get("traceback", []))
+            elif kind == "status" and content["execution_state"] == "idle":
+                idle = True
+            elif kind == "execute_reply":
+                replied = True
+                if content["status"] == "error" and not out["error"]:
+                    out["error"] = f"{content.get('ename')}: {content.get('evalue')}"
+        return out
+
+    def shutdown(self) -> None:
+        try:
+            self.ws.close()
+        finally:
+            self.user.server_api("DELETE", f"api/kernels/{self.id}")
