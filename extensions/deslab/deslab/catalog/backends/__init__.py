@@ -1,0 +1,1 @@
+"""Catalog backends: DuckDB (embedded demo survey) and Oracle (the DES database)."""

@@ -1,0 +1,248 @@
+"""The embedded DuckDB catalog (the demo survey), opened so that it cannot be changed.
+
+The database enforces read-only itself: the file is opened ``read_only=True`` with
+``enable_external_access=false`` (no files, no network, no ATTACH of other databases) and
+``lock_configuration=true`` (a query cannot switch these back on). Units and descriptions come
+from the metadata table ``DESLAB_COLUMNS`` when the catalog has one, else from the columns'
+``COMMENT``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from deslab.catalog.backends.base import Backend, ColumnInfo, TableInfo
+from deslab.catalog.dialect import Statement, to_duckdb
+from deslab.catalog.url import CatalogURL
+from deslab.errors import ConfigurationError, QueryError, ReadOnlyError
+
+CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
+
+METADATA_TABLE = "DESLAB_COLUMNS"
+
+
+class DuckDBBackend(Backend):
+    """A read-only DuckDB catalog file.
+
+    Parameters
+    ----------
+    url : CatalogURL
+        ``duckdb:///path/catalog.duckdb``; the file must exist.
+    threads : int, optional
+        DuckDB worker threads (default: DuckDB's choice, one per core).
+    """
+
+    name = "duckdb"
+
+    def __init__(self, url: CatalogURL, *, threads: int | None = None) -> None:
+        self.url = url
+        path = Path(url.path or "")
+        if not path.is_file():
+            raise ConfigurationError(
+                f"the DuckDB catalog {path} does not exist: check DESLAB_CATALOG, or generate "
+                f"the demo survey with `deslab demo-data --out {path.parent}`"
+            )
+        config = dict(CONFIG)
+        if threads:
+            config["threads"] = threads
+        try:
+            self._con = duckdb.connect(str(path), read_only=True, config=config)
+        except duckdb.Error as exc:
+            raise ConfigurationError(
+                f"cannot open the DuckDB catalog {path}: {_first_line(exc)}"
+            ) from None
+        self._lock = threading.Lock()
+        self._active: set[duckdb.DuckDBPyConnection] = set()
+        self._meta: dict[str, list[ColumnInfo]] | None = None
+
+    # -- running queries -------------------------------------------------------------
+    def translate(self, stmt: Statement) -> str:
+        return to_duckdb(stmt)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        with self._lock:
+            self._active.add(cur)
+        return cur
+
+    def _release(self, cur: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            self._active.discard(cur)
+        try:
+            cur.close()
+        except duckdb.Error:
+            pass
+
+    def stream(self, stmt: Statement, binds: dict, batch_rows: int) -> pa.RecordBatchReader:
+        sql = self.translate(stmt)
+        cur = self._cursor()
+        try:
+            reader = cur.sql(sql, params=binds or None).to_arrow_reader(batch_rows)
+        except duckdb.Error as exc:
+            self._release(cur)
+            raise self.error(exc, stmt) from None
+        except BaseException:
+            self._release(cur)
+            raise
+        return _ClosingReader(reader, lambda: self._release(cur), self, stmt)
+
+    def explain(self, stmt: Statement, binds: dict) -> str:
+        cur = self._cursor()
+        try:
+            rows = cur.execute("EXPLAIN " + self.translate(stmt), binds or None).fetchall()
+        except duckdb.Error as exc:
+            raise self.error(exc, stmt) from None
+        finally:
+            self._release(cur)
+        return "\n".join(str(r[-1]) for r in rows)
+
+    def string_widths(self, stmt: Statement, binds: dict, columns: list[str]) -> dict[str, int]:
+        if not columns:
+            return {}
+        exprs = ", ".join(
+            f'COALESCE(MAX(STRLEN(CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR))), 0)'
+            for c in columns
+        )
+        cur = self._cursor()
+        try:
+            row = cur.execute(f"SELECT {exprs} FROM ({self.translate(stmt)})",
+                              binds or None).fetchone()
+        except duckdb.Error as exc:
+            raise self.error(exc, stmt) from None
+        finally:
+            self._release(cur)
+        return {c: int(w) for c, w in zip(columns, row, strict=True)}
+
+    def interrupt(self) -> None:
+        with self._lock:
+            active = list(self._active)
+        for cur in active:
+            try:
+                cur.interrupt()
+            except duckdb.Error:
+                pass
+
+    def close(self) -> None:
+        self.interrupt()
+        try:
+            self._con.close()
+        except duckdb.Error:
+            pass
+
+    def error(self, exc: Exception, stmt: Statement | None = None) -> Exception:
+        """Turn a DuckDB exception into the DESlab error a user should see."""
+        text = _first_line(exc)
+        if isinstance(exc, duckdb.InterruptException):
+            return QueryError("the query was interrupted before it finished")
+        if isinstance(exc, duckdb.PermissionException):
+            return ReadOnlyError(f"refused by the catalog: {text}; the catalog is read-only "
+                                 "and cannot reach files or the network")
+        if isinstance(exc, duckdb.CatalogException | duckdb.BinderException):
+            from deslab.catalog.metadata import explain_unknown_name
+
+            return QueryError(explain_unknown_name(self, text, stmt))
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return QueryError(f"the query needs more memory than available ({text}); select "
+                              "fewer rows or columns, or export it with query_to_file")
+        if isinstance(exc, duckdb.ParserException):
+            return QueryError(f"the SQL could not be run: {text}")
+        return QueryError(f"the catalog could not run the query: {text}")
+
+    # -- metadata -------------------------------------------------------------------------
+    def _run_internal(self, sql: str, params: list | None = None) -> list[tuple]:
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, params).fetchall()
+        finally:
+            self._release(cur)
+
+    def tables(self) -> list[TableInfo]:
+        rows = self._run_internal(
+            "SELECT table_name, COALESCE(comment, ''), estimated_size FROM duckdb_tables() "
+            "WHERE NOT internal AND NOT temporary "
+            "UNION ALL SELECT view_name, COALESCE(comment, ''), NULL FROM duckdb_views() "
+            "WHERE NOT internal AND NOT temporary ORDER BY 1"
+        )
+        return [TableInfo(name=r[0], description=r[1], rows=r[2]) for r in rows]
+
+    def _metadata(self) -> dict[str, list[ColumnInfo]]:
+        if self._meta is not None:
+            return self._meta
+        rows = self._run_internal(
+            "SELECT table_name, column_name, data_type, COALESCE(comment, '') "
+            "FROM duckdb_columns() WHERE NOT internal ORDER BY table_name, column_index"
+        )
+        extra: dict[tuple[str, str], tuple[str, str]] = {}
+        if any(t.name.upper() == METADATA_TABLE for t in self.tables()):
+            for t, c, unit, desc in self._run_internal(
+                f"SELECT TABLE_NAME, COLUMN_NAME, UNIT, DESCRIPTION FROM {METADATA_TABLE}"
+            ):
+                extra[(str(t).upper(), str(c).upper())] = (unit or "", desc or "")
+        meta: dict[str, list[ColumnInfo]] = {}
+        for table, column, dtype, comment in rows:
+            unit, desc = extra.get((table.upper(), column.upper()), ("", comment))
+            meta.setdefault(table.upper(), []).append(
+                ColumnInfo(table=table, name=column, type=dtype, unit=unit,
+                           description=desc or comment)
+            )
+        self._meta = meta
+        return meta
+
+    def columns(self, table: str | None = None) -> list[ColumnInfo]:
+        meta = self._metadata()
+        if table is None:
+            return [c for cols in meta.values() for c in cols]
+        return list(meta.get(table.upper().split(".")[-1], []))
+
+
+class _ClosingReader:
+    """An Arrow batch stream that releases its cursor when exhausted, closed or failed, and
+    turns DuckDB errors met while streaming into DESlab errors."""
+
+    def __init__(self, reader: pa.RecordBatchReader, release, backend: DuckDBBackend,
+                 stmt: Statement) -> None:
+        self._reader = reader
+        self._release = release
+        self._backend = backend
+        self._stmt = stmt
+        self.schema: pa.Schema = reader.schema
+
+    def __iter__(self):
+        try:
+            while True:
+                try:
+                    batch = self._reader.read_next_batch()
+                except StopIteration:
+                    return
+                except duckdb.Error as exc:
+                    raise self._backend.error(exc, self._stmt) from None
+                yield batch
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
