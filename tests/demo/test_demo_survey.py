@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,12 @@ def venv_env() -> dict[str, str]:
 
 
 def connect(survey: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(survey / "catalog.duckdb"), read_only=True)
+    """Open a private copy of the catalog read-only: in a whole-suite run the deslab catalog
+    backend may hold the original open with another DuckDB configuration."""
+    copy = survey.parent / f"{survey.name}-copy.duckdb"
+    if not copy.exists():
+        shutil.copyfile(survey / "catalog.duckdb", copy)
+    return duckdb.connect(str(copy), read_only=True)
 
 
 def image(survey: Path, path: str) -> tuple[np.ndarray, WCS]:

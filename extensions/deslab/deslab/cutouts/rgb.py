@@ -1,0 +1,71 @@
+"""Colour images: Lupton et al. (2004) RGB from three bands, written as PNG quickly.
+
+The colour mapping is astropy's :func:`~astropy.visualization.make_lupton_rgb`; the PNG is
+encoded with Pillow at a low compression level (the default path through matplotlib spends
+most of its time encoding). North is up and east to the left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from deslab.errors import CutoutError
+
+BANDS_ORDER = "grizY"  # blue to red
+
+
+@dataclass(frozen=True)
+class LuptonParams:
+    """Parameters of the Lupton RGB mapping (see astropy's ``make_lupton_rgb``).
+
+    Attributes
+    ----------
+    minimum : float
+        Intensity mapped to black (counts at zero point 30).
+    stretch : float
+        Linear stretch of the image (counts).
+    Q : float
+        Asinh softening parameter.
+    """
+
+    minimum: float = 0.0
+    stretch: float = 60.0
+    Q: float = 8.0
+
+    def check(self) -> None:
+        for name in ("minimum", "stretch", "Q"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not np.isfinite(v):
+                raise CutoutError(f"rgb parameter {name} must be a finite number, got {v!r}")
+        if self.stretch <= 0:
+            raise CutoutError(f"rgb stretch must be positive, got {self.stretch!r}")
+        if self.Q < 0:
+            raise CutoutError(f"rgb Q must be zero or positive, got {self.Q!r}")
+
+
+def order_rgb(bands: str) -> tuple[str, str, str]:
+    """(red, green, blue) bands from three bands in any order: reddest is red."""
+    ordered = sorted(bands, key=BANDS_ORDER.index)
+    return ordered[2], ordered[1], ordered[0]
+
+
+def lupton_rgb(red: np.ndarray, green: np.ndarray, blue: np.ndarray,
+               params: LuptonParams) -> np.ndarray:
+    """uint8 RGB array (rows bottom to top, as the FITS data) of three same-shape images."""
+    from astropy.visualization import make_lupton_rgb
+
+    imgs = [np.nan_to_num(np.asarray(a, dtype=np.float32), nan=0.0) for a in (red, green, blue)]
+    return make_lupton_rgb(*imgs, minimum=params.minimum, stretch=params.stretch, Q=params.Q)
+
+
+def write_png(path: Path, rgb: np.ndarray, compress_level: int = 1) -> None:
+    """Write an RGB array (FITS row order) as PNG, north up."""
+    from PIL import Image
+
+    tmp = path.with_name(path.name + ".part")
+    Image.fromarray(np.ascontiguousarray(rgb[::-1])).save(
+        tmp, format="PNG", compress_level=compress_level)
+    tmp.replace(path)
