@@ -19,6 +19,9 @@ from traitlets import Unicode
 
 from deslab_hub.secretfiles import ensure_secret_file
 
+# user names: letters, digits and . _ @ + - (JupyterHub lower-cases them first)
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._@+-]{0,63}$"
+
 
 class LocalPasswordAuthenticator(SharedPasswordAuthenticator):
     """One shared password for every user of a local DESlab platform.
@@ -39,6 +42,9 @@ class LocalPasswordAuthenticator(SharedPasswordAuthenticator):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if not self.username_pattern:
+            # names that are safe as a home directory and for the job service
+            self.username_pattern = USERNAME_PATTERN
         if self.password_file and not self.user_password:
             with open(self.password_file, encoding="utf-8") as f:
                 self.user_password = f.read().strip()

@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import errno
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,7 +26,7 @@ from typing import Any
 
 import psutil
 
-from deslab_hub.auth import ensure_password
+from deslab_hub.auth import USERNAME_PATTERN, ensure_password
 from deslab_hub.config import PlatformSettings, build_config
 from deslab_hub.secretfiles import ensure_secret_file
 from deslab_hub.spawner import kill_process_tree
@@ -196,6 +197,18 @@ def check_data_dir(data_dir: Path) -> None:
         ) from None
 
 
+def parse_users(text: str) -> list[str]:
+    """The ``--users`` list, lower-cased as JupyterHub does, every name checked."""
+    users = [u.strip().lower() for u in text.split(",") if u.strip()]
+    bad = [u for u in users if not re.fullmatch(USERNAME_PATTERN, u)]
+    if bad:
+        raise SetupError(
+            f"--users: {', '.join(repr(b) for b in bad)} cannot be a user name; use letters, "
+            f"digits and . _ @ + - (starting with a letter or digit), separated by commas"
+        )
+    return users
+
+
 def check_hub_database(path: Path) -> None:
     """Fail with advice if the hub's SQLite database exists but cannot be read."""
     if not path.exists():
@@ -272,7 +285,6 @@ def prepare_settings(args: argparse.Namespace, data_dir: Path, proxy: list[str])
         catalog = f"duckdb:///{demo / 'catalog.duckdb'}"
         tiles = tiles or str(demo / "tiles")
 
-    users = [u.strip() for u in args.users.split(",") if u.strip()]
     settings = PlatformSettings(
         mode="local",
         data_dir=str(data_dir),
@@ -285,7 +297,7 @@ def prepare_settings(args: argparse.Namespace, data_dir: Path, proxy: list[str])
         proxy_auth_token=proxy_token,
         cookie_secret_file=str(secrets_dir / "cookie_secret"),
         password_file=str(data_dir / "password"),
-        users=users,
+        users=parse_users(args.users),
         idle_timeout=args.idle_timeout,
         cull_every=args.cull_every,
         jobs_api_token=jobs_token,
@@ -397,6 +409,7 @@ def run_hub(settings: PlatformSettings, password: str, new_password: bool) -> in
 
 def cmd_up(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).expanduser().resolve()
+    parse_users(args.users)
     check_port(args.ip, args.port)
     proxy = find_proxy()
     check_data_dir(data_dir)

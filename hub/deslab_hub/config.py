@@ -251,12 +251,12 @@ def _configure_roles_and_services(c: Config, s: PlatformSettings) -> None:
 
 
 def _jobs_environment(s: PlatformSettings) -> dict[str, str]:
-    env = {
-        "DESLAB_JOBS_HOME_TEMPLATE": s.home_template(),
-        "DESLAB_JOBS_PORT": str(s.jobs_port),
-    }
+    # names and meanings: deslab_hub.jobs.settings.JobServiceSettings
+    env = {"DESLAB_JOBS_HOME_TEMPLATE": s.home_template()}
     if s.mode == "local":
+        env["DESLAB_JOBS_DATA_DIR"] = s.data_dir
         env["DESLAB_JOBS_DB_URL"] = f"sqlite:///{Path(s.data_dir) / 'jobs.sqlite'}"
+        env["DESLAB_JOBS_PUBLIC_URL"] = s.public_url
         env["DESLAB_JOBS_RUNNER"] = "local"
         env["DESLAB_JOBS_PYTHON"] = s.python
     if s.catalog_url:

@@ -1,0 +1,183 @@
+"""End to end: `deslab-hub up`, two users log in, query the catalog in their kernels, cannot
+reach each other's servers, run the tutorials; then Ctrl-C stops everything it started.
+
+One platform serves the whole module (spawning JupyterLab servers takes seconds); the last
+test stops it, so the tests run in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import pytest
+from platform_helpers import REPO, HubUser, Kernel, Platform, free_port
+
+TUTORIALS = sorted((REPO / "extensions/deslab/deslab/tutorials").glob("*.ipynb"))
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory) -> Platform:
+    base = tmp_path_factory.mktemp("platform")
+    p = Platform(data_dir=base / "data", port=free_port(), log_path=base / "deslab-hub.log")
+    p.start(timeout=180)
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def password(platform: Platform) -> str:
+    return (platform.data_dir / "password").read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def users(platform: Platform, password: str) -> dict[str, HubUser]:
+    """Two users logged in through the form, each with a running server."""
+    people = {name: HubUser(platform, name) for name in ("alice", "bob")}
+    for u in people.values():
+        u.login(password)
+        assert u.logged_in(), f"{u.name} could not log in:\n{platform.log_tail()}"
+        u.create_token()
+        u.request_server()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda u: u.wait_server(), people.values()))
+    platform.remember_processes()
+    return people
+
+
+def demo_rows(platform: Platform) -> int:
+    path = platform.data_dir / "demo" / "catalog.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT COUNT(*) FROM DR2_MAIN").fetchone()[0]
+
+
+def test_banner_tells_how_to_log_in(platform: Platform, password: str) -> None:
+    log = platform.log_text()
+    assert f"DESlab is running at {platform.url}" in log
+    assert password in log
+    assert (platform.data_dir / "password").stat().st_mode & 0o777 == 0o600
+
+
+def test_wrong_password_is_refused(platform: Platform) -> None:
+    u = HubUser(platform, "mallory")
+    r = u.login("not-the-password")
+    assert not u.logged_in()
+    assert "Invalid username or password" in r.text
+
+
+def test_job_service_answers_health_through_the_proxy(platform: Platform) -> None:
+    import requests
+
+    r = requests.get(platform.url + "services/jobs/api/health", timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "ok"
+
+
+def test_each_user_queries_the_demo_catalog_in_their_kernel(
+    platform: Platform, users: dict[str, HubUser]
+) -> None:
+    expected = demo_rows(platform)
+    assert expected > 0
+    for u in users.values():
+        kernel = Kernel.start(u)
+        try:
+            out = kernel.execute(
+                "import os, deslab\n"
+                "t = deslab.query('SELECT COUNT(*) AS n FROM DR2_MAIN')\n"
+                "print(int(t[t.colnames[0]][0]), os.environ['DESLAB_HOME'], os.getcwd())"
+            )
+        finally:
+            kernel.shutdown()
+        assert out["error"] is None, out.get("traceback")
+        n, home, cwd = out["stdout"].split()
+        assert int(n) == expected
+        assert Path(home) == platform.data_dir / "users" / u.name
+        assert Path(cwd) == Path(home)
+
+
+def test_user_server_token_can_call_the_job_service(users: dict[str, HubUser]) -> None:
+    """The token inside a user's server (JUPYTERHUB_API_TOKEN) reaches the job service."""
+    u = users["alice"]
+    kernel = Kernel.start(u)
+    try:
+        out = kernel.execute(
+            "import os, json, urllib.request\n"
+            "req = urllib.request.Request(os.environ['DESLAB_JOBS_URL'] + 'api/jobs',\n"
+            "    headers={'Authorization': 'token ' + os.environ['JUPYTERHUB_API_TOKEN']})\n"
+            "with urllib.request.urlopen(req, timeout=30) as r:\n"
+            "    print(r.status)\n"
+        )
+    finally:
+        kernel.shutdown()
+    assert out["error"] is None, out.get("traceback")
+    assert out["stdout"].strip() == "200"
+
+
+def test_one_user_cannot_reach_another_users_server(users: dict[str, HubUser]) -> None:
+    alice, bob = users["alice"], users["bob"]
+    assert alice.server_api("GET", "api/status").status_code == 200
+    r = requests_get_as(alice, bob.server_url + "api/status")
+    assert r.status_code == 403
+    r = requests_get_as(alice, bob.server_url + "api/contents")
+    assert r.status_code == 403
+
+
+def requests_get_as(user: HubUser, url: str):
+    import requests
+
+    return requests.get(url, headers=user.headers, timeout=30, allow_redirects=False)
+
+
+def test_new_home_holds_the_tutorials(platform: Platform, users: dict[str, HubUser]) -> None:
+    assert TUTORIALS, "extensions/deslab/deslab/tutorials/ holds no notebook"
+    home = platform.data_dir / "users" / "alice" / "tutorials"
+    assert sorted(p.name for p in home.glob("*.ipynb")) == [p.name for p in TUTORIALS]
+
+
+@pytest.mark.parametrize("notebook", [p.name for p in TUTORIALS])
+def test_tutorial_runs_in_a_user_server(users: dict[str, HubUser], notebook: str) -> None:
+    """Run every code cell of the user's copy, in a kernel their server starts for it."""
+    u = users["bob"]
+    nb = json.loads((REPO / "extensions/deslab/deslab/tutorials" / notebook).read_text())
+    kernel_name = nb.get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+    r = u.server_api(
+        "POST",
+        "api/sessions",
+        json={
+            "path": f"tutorials/{notebook}",
+            "name": notebook,
+            "type": "notebook",
+            "kernel": {"name": kernel_name},
+        },
+    )
+    assert r.status_code == 201, r.text
+    session = r.json()
+    kernel = Kernel(u, session["kernel"]["id"])
+    try:
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"])
+            out = kernel.execute(source, timeout=60)
+            assert out["error"] is None, (
+                f"{notebook} cell {i} failed: {out['error']}\n{source}\n{out.get('traceback')}"
+            )
+    finally:
+        kernel.ws.close()
+        u.server_api("DELETE", f"api/sessions/{session['id']}")
+
+
+def test_ctrl_c_stops_everything_it_started(
+    platform: Platform, users: dict[str, HubUser]
+) -> None:
+    platform.remember_processes()
+    # the hub, the proxy, both services, two user servers (and their kernels)
+    assert len(platform.started_pids) >= 5
+    rc = platform.stop(signal.SIGINT)
+    assert rc == 0, platform.log_tail()
+    assert platform.leftovers() == []

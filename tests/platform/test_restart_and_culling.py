@@ -1,0 +1,83 @@
+"""A platform with a short idle timeout: idle servers are culled; a restart reuses secrets."""
+
+from __future__ import annotations
+
+import signal
+import stat
+import time
+
+import pytest
+from platform_helpers import HubUser, Platform, free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SECRETS = [
+    "password",
+    "secrets/cookie_secret",
+    "secrets/proxy_auth_token",
+    "secrets/jobs_api_token",
+    "secrets/idle_culler_api_token",
+]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory) -> Platform:
+    base = tmp_path_factory.mktemp("platform-restart")
+    # an external catalog (no demo survey to generate) and a culler that acts in seconds
+    args = ["--catalog", f"duckdb:///{base / 'none.duckdb'}", "--tiles", str(base)]
+    args += ["--idle-timeout", "8", "--cull-every", "2", "--users", "alice,carol"]
+    p = Platform(data_dir=base / "data", port=free_port(), log_path=base / "hub.log", args=args)
+    p.start()
+    yield p
+    p.stop()
+
+
+def test_users_option_restricts_who_logs_in(platform: Platform) -> None:
+    password = (platform.data_dir / "password").read_text().strip()
+    outsider = HubUser(platform, "bob")
+    outsider.login(password)
+    assert not outsider.logged_in()
+    assert "log in with alice, carol" in platform.log_text()
+
+
+def test_idle_server_is_culled(platform: Platform) -> None:
+    password = (platform.data_dir / "password").read_text().strip()
+    u = HubUser(platform, "carol")
+    u.login(password)
+    assert u.logged_in()
+    u.create_token()
+    u.wait_server()
+    platform.remember_processes()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if not u.api("GET", "hub/api/users/carol").json()["servers"]:
+            break
+        time.sleep(1)
+    else:
+        pytest.fail("the idle server was not culled within 90 s")
+    assert "Culling server carol" in platform.log_text()
+
+
+def test_secrets_are_private_and_reused_across_restarts(platform: Platform) -> None:
+    password = (platform.data_dir / "password").read_text().strip()
+    alice = HubUser(platform, "alice")
+    alice.login(password)
+    assert alice.logged_in()
+    before = {name: (platform.data_dir / name).read_text() for name in SECRETS}
+    for name in SECRETS:
+        mode = stat.S_IMODE((platform.data_dir / name).stat().st_mode)
+        assert mode == 0o600, f"{name} has mode {oct(mode)}"
+    assert stat.S_IMODE((platform.data_dir / "secrets").stat().st_mode) == 0o700
+
+    assert platform.stop(signal.SIGTERM) == 0, platform.log_tail()
+    assert platform.leftovers() == []
+
+    platform.log_path.write_text("")
+    platform.start()
+    after = {name: (platform.data_dir / name).read_text() for name in SECRETS}
+    assert after == before
+    assert "generated now" not in platform.log_text()
+    # the old browser session survives the restart: same cookie secret, same database
+    r = alice.session.get(platform.url + "hub/home", allow_redirects=False, timeout=30)
+    assert r.status_code == 200, r.headers.get("Location")
+
