@@ -58,7 +58,9 @@ def lupton_rgb(red: np.ndarray, green: np.ndarray, blue: np.ndarray,
     from astropy.visualization import make_lupton_rgb
 
     imgs = [np.nan_to_num(np.asarray(a, dtype=np.float32), nan=0.0) for a in (red, green, blue)]
-    return make_lupton_rgb(*imgs, minimum=params.minimum, stretch=params.stretch, Q=params.Q)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return make_lupton_rgb(*imgs, minimum=params.minimum, stretch=params.stretch,
+                               Q=params.Q)
 
 
 def write_png(path: Path, rgb: np.ndarray, compress_level: int = 1) -> None:
