@@ -101,6 +101,7 @@ def parse(sql: str, *, allow_unparsed: bool = False) -> Statement:
         guard.check_keyword(text)
         if guard.first_keyword(text) == "EXPLAIN":
             raise QueryError("EXPLAIN EXPLAIN is not a query")
+    guard.check_functions(text)
     try:
         trees = [t for t in sqlglot.parse(text, read="oracle") if t is not None]
     except SqlglotError as exc:

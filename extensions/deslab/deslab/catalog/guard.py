@@ -82,6 +82,19 @@ def check_keyword(sql: str) -> None:
     )
 
 
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_CALL = re.compile(r"\b([A-Za-z_][\w$#]*)\s*\(")
+
+
+def check_functions(sql: str) -> None:
+    """Refuse calls of file-reading or SQL-running functions even where sqlglot cannot parse
+    the statement (string literals and comments are ignored)."""
+    text = _STRING.sub("''", strip_comments(sql))
+    for m in _CALL.finditer(text):
+        if _FORBIDDEN_FUNCTION.match(m.group(1)):
+            raise refuse(f"the function {m.group(1).upper()}()")
+
+
 def check_tree(tree: exp.Expression) -> None:
     """Refuse a parsed statement that is not a pure query.
 
