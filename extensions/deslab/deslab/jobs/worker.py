@@ -1,0 +1,199 @@
+"""``python -m deslab.jobs.worker --spec SPEC.json --status STATUS.json``: run one job.
+
+(In a Kubernetes pod, ``--spec-env DESLAB_JOB_SPEC`` reads the spec from the environment.)
+
+The job service starts one worker per job (a local subprocess or a Kubernetes pod). The spec
+file says what to run::
+
+    {"job_id": "...", "type": "query", "params": {...}, "output_dir": "/home/u/jobs/<id>"}
+
+The worker reports through the status file, rewritten atomically: ``state`` (``running``,
+``completed``, ``error``, ``aborted``), ``progress`` (0..1), ``message``, ``heartbeat`` (Unix
+time, refreshed every few seconds while it runs), ``summary`` and ``error``.
+
+SIGTERM (or SIGINT) cancels: the task's interrupt hooks run at once (the database statement
+is cancelled), :class:`~deslab.jobs.tasks.JobCancelled` is raised in the task so exports remove
+their partial files, and the status becomes ``aborted``. If the task has not stopped after
+``--grace`` seconds the worker exits anyway. Exit codes: 0 completed, 1 error, 2 bad
+invocation, 143 aborted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import errno
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from deslab.errors import DeslabError
+from deslab.jobs import tasks
+
+HEARTBEAT_SECONDS = float(os.environ.get("DESLAB_JOBS_HEARTBEAT", "2"))
+
+
+class StatusFile:
+    """The worker's side of the status file (thread-safe, atomic rewrites)."""
+
+    def __init__(self, path: Path, job_id: str) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.state: dict[str, Any] = {
+            "job_id": job_id,
+            "pid": os.getpid(),
+            "state": "running",
+            "progress": 0.0,
+            "message": "starting",
+            "heartbeat": time.time(),
+            "summary": None,
+            "error": None,
+        }
+
+    def update(self, **fields: Any) -> None:
+        with self.lock:
+            if self.state["state"] != "running" and fields.get("state", "running") == "running":
+                return  # never go back from a final state
+            self.state.update(fields)
+            self.state["heartbeat"] = time.time()
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            try:
+                with open(tmp, "w", encoding="utf-8") as f:
+                    json.dump(self.state, f, default=str)
+                os.replace(tmp, self.path)
+            except OSError as exc:  # a full disk must not kill the worker's report
+                print(f"deslab worker: cannot write status: {exc}", file=sys.stderr)
+                try:
+                    tmp.unlink(missing_ok=True)
+                except OSError:
+                    pass
+
+
+def describe_error(exc: BaseException, job_type: str) -> str:
+    """The message recorded on a job that failed (never a traceback)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return (
+            "the disk holding the job's results filled up while writing them "
+            f"({os.strerror(exc.errno)}); delete old results (deslab.jobs(), Job.delete()) or "
+            "ask for a smaller result (a row cap, fewer columns), then run the job again"
+        )
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return describe_error(cause, job_type) + (f" [{exc}]" if str(exc) else "")
+    if isinstance(exc, DeslabError):
+        return str(exc)
+    text = str(exc).splitlines()[0][:500] if str(exc) else ""
+    return f"the {job_type} task failed: {type(exc).__name__}" + (f": {text}" if text else "")
+
+
+def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
+    """Ask ``thread`` to raise ``exc_type`` at its next Python instruction."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type)
+        )
+
+
+def run_job(spec: dict[str, Any], status: StatusFile, grace: float) -> int:
+    """Run the job in ``spec``, reporting to ``status``; returns the exit code."""
+    job_type = str(spec.get("type", ""))
+    output_dir = Path(spec["output_dir"])
+    outcome: dict[str, Any] = {}
+
+    def progress(fraction: float, message: str = "") -> None:
+        tasks.check_cancelled()
+        try:
+            value = min(1.0, max(0.0, float(fraction)))
+        except (TypeError, ValueError):
+            value = 0.0
+        status.update(progress=value, message=str(message)[:500])
+
+    def target() -> None:
+        try:
+            module = tasks.load(job_type)
+            output_dir.mkdir(parents=True, exist_ok=True)
+            summary = module.run(dict(spec.get("params") or {}), output_dir, progress)
+            outcome["summary"] = json.loads(json.dumps(summary or {}, default=str))
+        except BaseException as exc:  # noqa: BLE001 - every end must be reported
+            outcome["exc"] = exc
+            if not isinstance(exc, tasks.JobCancelled | KeyboardInterrupt):
+                traceback.print_exc()
+
+    cancel_at: list[float] = []
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if not cancel_at:
+            cancel_at.append(time.monotonic())
+            status.update(message="cancelling")
+            tasks.request_cancel()
+            _raise_in_thread(worker, tasks.JobCancelled)
+
+    worker = threading.Thread(target=target, name=f"job-{spec.get('job_id')}", daemon=True)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if hasattr(signal, "SIGXFSZ"):  # a file-size limit becomes EFBIG, not a silent death
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    status.update(state="running", message="running")
+    worker.start()
+    last_beat = time.monotonic()
+    while worker.is_alive():
+        worker.join(0.2)
+        now = time.monotonic()
+        if cancel_at and now - cancel_at[0] > grace:
+            status.update(state="aborted", message="cancelled", error="the job was cancelled")
+            return 143
+        if now - last_beat >= HEARTBEAT_SECONDS:
+            status.update()
+            last_beat = now
+    exc = outcome.get("exc")
+    if cancel_at or isinstance(exc, tasks.JobCancelled):
+        status.update(state="aborted", message="cancelled", error="the job was cancelled")
+        return 143
+    if exc is not None:
+        status.update(state="error", message="failed", error=describe_error(exc, job_type))
+        return 1
+    status.update(state="completed", progress=1.0, message="completed",
+                  summary=outcome.get("summary") or {})
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deslab.jobs.worker", description=__doc__)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--spec", type=Path, help="job spec (JSON file)")
+    source.add_argument("--spec-env", metavar="NAME",
+                        help="environment variable holding the job spec as JSON (pods)")
+    parser.add_argument("--status", required=True, type=Path, help="status file to write")
+    parser.add_argument("--grace", type=float, default=10.0,
+                        help="seconds a cancelled task gets to stop before the worker exits")
+    args = parser.parse_args(argv)
+    try:
+        if args.spec_env:
+            spec = json.loads(os.environ.get(args.spec_env) or "null")
+        else:
+            spec = json.loads(args.spec.read_text(encoding="utf-8"))
+        if not isinstance(spec, dict) or "output_dir" not in spec:
+            raise ValueError("the spec must be an object with type, params and output_dir")
+    except (OSError, ValueError) as exc:
+        print(f"deslab worker: cannot read the job spec: {exc}", file=sys.stderr)
+        return 2
+    try:
+        args.status.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"deslab worker: cannot create {args.status.parent}: {exc}", file=sys.stderr)
+        return 2
+    status = StatusFile(args.status, str(spec.get("job_id", "")))
+    code = run_job(spec, status, args.grace)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # do not wait for a task thread stuck in C after a cancel
+
+
+if __name__ == "__main__":
+    sys.exit(main())

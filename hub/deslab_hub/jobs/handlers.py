@@ -1,0 +1,500 @@
+"""The REST API under ``<prefix>api/`` (described in ``openapi.yaml``); thin handlers.
+
+Every handler except ``health`` and ``openapi.yaml`` needs a hub token. Jobs are visible to
+their owner and to admins only: any other id answers 404 with the same message as an id that
+does not exist. Errors are JSON ``{"status": code, "error": message}`` without tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import mimetypes
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from tornado.iostream import StreamClosedError
+from tornado.web import HTTPError, RequestHandler
+
+from deslab_hub.jobs import types as jobtypes
+from deslab_hub.jobs.events import EventHub, event_model
+from deslab_hub.jobs.hubauth import Caller, HubIdentity
+from deslab_hub.jobs.ids import is_valid_job_id, new_job_id
+from deslab_hub.jobs.models import JobRecord
+from deslab_hub.jobs.paths import PathError, home_dir, job_dir, list_results, result_path
+from deslab_hub.jobs.phases import Phase
+from deslab_hub.jobs.quotas import QuotaExceeded, Quotas
+from deslab_hub.jobs.scheduler import Scheduler
+from deslab_hub.jobs.settings import JobServiceSettings
+from deslab_hub.jobs.store import Store
+
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+PATCH_FIELDS = ("name", "destruction", "lifetime_days")
+MAX_NAME = 200
+
+
+@dataclass
+class Context:
+    """What the handlers share."""
+
+    settings: JobServiceSettings
+    store: Store
+    scheduler: Scheduler
+    events: EventHub
+    quotas: Quotas
+    identity: HubIdentity | None
+    log: Any
+
+
+class ApiError(HTTPError):
+    """An error answered to the caller with ``message``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status)
+        self.message = message
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
+
+
+class APIHandler(RequestHandler):
+    auth_required = True
+    caller: Caller
+
+    def initialize(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    async def prepare(self) -> None:
+        length = self.request.headers.get("Content-Length")
+        if length and length.isdigit() and int(length) > self.ctx.settings.max_body_bytes:
+            raise ApiError(413, f"the request body is larger than "
+                                f"{self.ctx.settings.max_body_bytes} bytes")
+        if not self.auth_required:
+            return
+        if self.ctx.identity is None:
+            raise ApiError(503, "the service has no hub to authenticate against")
+        caller, why = await self.ctx.identity.identify(self)
+        if caller is None:
+            if why == "scope":
+                raise ApiError(403, "this token may not use the job service: it needs the "
+                                    "scope access:services!service=jobs")
+            raise ApiError(401, "authentication required: send your JupyterHub token as "
+                                "'Authorization: token <token>' (in a notebook it is "
+                                "$JUPYTERHUB_API_TOKEN)")
+        self.caller = caller
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            message = exc.message
+        elif isinstance(exc, HTTPError) and status_code < 500:
+            message = self._reason
+        else:
+            message = ("internal error of the job service; the operators find the details "
+                       "in its log")
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps({"status": status_code, "error": message}))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ApiError):
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data))
+
+    def json_body(self) -> dict[str, Any]:
+        body = self.request.body
+        if not body:
+            raise ApiError(400, "the request needs a JSON object body")
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "the request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "the request body must be a JSON object")
+        return data
+
+    # -- jobs helpers -------------------------------------------------------------------
+
+    def jobs_root(self, owner: str) -> Path:
+        s = self.ctx.settings
+        try:
+            return home_dir(s.home_dir_template, owner, s.data_dir) / "jobs"
+        except PathError as exc:
+            raise ApiError(400, f"{exc}; the job service cannot store results for it") from None
+
+    def visible_job(self, job_id: str) -> JobRecord:
+        """The job ``job_id`` if the caller may see it; 404 otherwise (no difference)."""
+        if not is_valid_job_id(job_id):
+            raise ApiError(404, "no such job: job ids are 32 lowercase hex digits, as "
+                                "returned when the job was created")
+        job = self.ctx.store.get_job(job_id)
+        if job is None or not (job.owner == self.caller.name or self.caller.admin):
+            raise ApiError(404, f"no job {job_id} among your jobs")
+        return job
+
+    def url(self, *parts: str) -> str:
+        return self.ctx.settings.base_url + "api/" + "/".join(quote(p, safe="") for p in parts)
+
+    def job_model(self, job: JobRecord) -> dict[str, Any]:
+        results = []
+        if job.phase == Phase.COMPLETED:
+            for r in list_results(Path(job.output_dir)):
+                results.append({**r, "url": self.url("jobs", job.id, "results", str(r["name"]))})
+        duration = None
+        if job.started:
+            duration = ((job.ended or datetime.now(UTC)) - job.started).total_seconds()
+        return {
+            "id": job.id,
+            "owner": job.owner,
+            "type": job.type,
+            "name": job.name,
+            "phase": job.phase,
+            "created": iso(job.created),
+            "started": iso(job.started),
+            "ended": iso(job.ended),
+            "duration": duration,
+            "execution_duration": job.execution_duration,
+            "destruction": iso(job.destruction),
+            "quote": job.quote,
+            "progress": job.progress,
+            "progress_message": job.progress_message,
+            "error": job.error,
+            "summary": job.summary,
+            "results": results,
+            "results_bytes": job.results_bytes,
+            "path": f"jobs/{job.id}",
+            "parameters": job.params,
+            "attempts": job.attempts,
+            "email": job.notify_email,
+            "url": self.url("jobs", job.id),
+        }
+
+
+class HealthHandler(APIHandler):
+    auth_required = False
+
+    def get(self) -> None:
+        self.ctx.store.last_event_id()  # the database answers
+        self.write_json({"status": "ok"})
+
+
+class OpenAPIHandler(APIHandler):
+    auth_required = False
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/yaml; charset=utf-8")
+        self.finish(OPENAPI.read_bytes())
+
+
+class NotFoundHandler(APIHandler):
+    auth_required = False
+
+    def prepare(self) -> None:  # type: ignore[override]
+        raise ApiError(404, "no such API endpoint; see api/openapi.yaml for the API")
+
+
+class TypesHandler(APIHandler):
+    def get(self) -> None:
+        self.write_json({"types": [
+            {"name": t.name, "description": t.description}
+            for t in jobtypes.JOB_TYPES.values()
+        ]})
+
+
+class LimitsHandler(APIHandler):
+    def get(self) -> None:
+        root = self.jobs_root(self.caller.name)
+        self.write_json({
+            **self.ctx.settings.describe(),
+            "active_jobs": self.ctx.store.count_active(self.caller.name),
+            "disk_used_bytes": self.ctx.quotas.disk_usage(self.caller.name, root),
+        })
+
+
+def _int_arg(handler: APIHandler, name: str, default: int, lo: int, hi: int) -> int:
+    raw = handler.get_argument(name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"'{name}' must be an integer from {lo} to {hi}") from None
+    if not lo <= value <= hi:
+        raise ApiError(400, f"'{name}' must be an integer from {lo} to {hi}")
+    return value
+
+
+def _list_arg(handler: APIHandler, name: str, valid: list[str]) -> list[str] | None:
+    raw = handler.get_arguments(name)
+    if not raw:
+        return None
+    values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
+    bad = [v for v in values if v not in valid]
+    if bad:
+        raise ApiError(400, f"unknown {name} {bad[0][:40]!r}; valid: {', '.join(valid)}")
+    return values
+
+
+class JobsHandler(APIHandler):
+    def get(self) -> None:
+        phases = _list_arg(self, "phase", [p.value for p in Phase])
+        types = _list_arg(self, "type", sorted(jobtypes.JOB_TYPES))
+        limit = _int_arg(self, "limit", 100, 1, 1000)
+        offset = _int_arg(self, "offset", 0, 0, 10**9)
+        owner: str | None = self.caller.name
+        wanted = self.get_argument("owner", None)
+        if wanted is not None and wanted != self.caller.name:
+            if not self.caller.admin:
+                raise ApiError(403, "only admins may list other users' jobs")
+            owner = None if wanted == "*" else wanted
+        jobs, total = self.ctx.store.list_jobs(
+            owner=owner, phases=phases, types=types, limit=limit, offset=offset
+        )
+        self.write_json({
+            "jobs": [self.job_model(j) for j in jobs],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        })
+
+    async def post(self) -> None:
+        s = self.ctx.settings
+        body = self.json_body()
+        try:
+            jtype = jobtypes.get_type(body.get("type"))
+            params = jtype.validate(body)
+        except jobtypes.ParamError as exc:
+            raise ApiError(400, str(exc)) from None
+        name = body.get("name")
+        if name is None or name == "":
+            name = jtype.default_name(params)[:MAX_NAME]
+        elif not isinstance(name, str) or len(name) > MAX_NAME or "\x00" in name:
+            raise ApiError(400, f"'name' must be a string of at most {MAX_NAME} characters")
+        duration = body.get("execution_duration", s.default_execution_duration)
+        if isinstance(duration, bool) or not isinstance(duration, int) or not (
+            1 <= duration <= s.max_execution_duration
+        ):
+            raise ApiError(400, f"'execution_duration' must be whole seconds from 1 to "
+                                f"{s.max_execution_duration}")
+        lifetime = body.get("lifetime_days", s.default_lifetime_days)
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or not (
+            math.isfinite(lifetime) and 0 < lifetime <= s.max_lifetime_days
+        ):
+            raise ApiError(400, f"'lifetime_days' must be a number of days above 0 and at "
+                                f"most {s.max_lifetime_days:g}")
+        email = body.get("email", s.email_by_default)
+        if not isinstance(email, bool):
+            raise ApiError(400, "'email' must be true or false")
+        if "destruction" in body:
+            raise ApiError(400, "give 'lifetime_days' when creating a job; 'destruction' can be "
+                                "changed afterwards with PATCH")
+        owner = self.caller.name
+        root = self.jobs_root(owner)
+        try:
+            self.ctx.quotas.check_create(owner, root)
+        except QuotaExceeded as exc:
+            raise ApiError(429, str(exc)) from None
+        job_id = new_job_id()
+        now = datetime.now(UTC)
+        job = JobRecord(
+            id=job_id, owner=owner, type=jtype.name, name=name, phase=Phase.PENDING.value,
+            params=params, created=now, execution_duration=duration,
+            destruction=now + timedelta(days=lifetime), quote=jtype.quote(params),
+            progress=0.0, progress_message="", results_bytes=0,
+            output_dir=str(job_dir(root.parent, job_id)), notify_email=email,
+            expiry_warned=False, attempts=0,
+        )
+        self.ctx.store.add_job(job)
+        self.ctx.store.transition(job_id, Phase.QUEUED, expect=[Phase.PENDING])
+        self.ctx.scheduler.wake()
+        self.ctx.log.info("job %s (%s) created by %s", job_id, jtype.name, owner)
+        self.set_header("Location", self.url("jobs", job_id))
+        self.write_json(self.job_model(self.ctx.store.get_job(job_id) or job), 201)
+
+
+class JobHandler(APIHandler):
+    def get(self, job_id: str) -> None:
+        self.write_json(self.job_model(self.visible_job(job_id)))
+
+    async def delete(self, job_id: str) -> None:
+        job = self.visible_job(job_id)
+        await self.ctx.scheduler.delete_job(job)
+        self.ctx.quotas.forget(job.owner)
+        self.set_status(204)
+        self.finish()
+
+    def patch(self, job_id: str) -> None:
+        job = self.visible_job(job_id)
+        body = self.json_body()
+        unknown = sorted(set(body) - set(PATCH_FIELDS))
+        if unknown:
+            raise ApiError(400, f"cannot change {unknown[0][:40]!r}; fields that can be "
+                                f"changed: {', '.join(PATCH_FIELDS)}")
+        s = self.ctx.settings
+        fields: dict[str, Any] = {}
+        if "name" in body:
+            name = body["name"]
+            if not isinstance(name, str) or len(name) > MAX_NAME or "\x00" in name:
+                raise ApiError(400, f"'name' must be a string of at most {MAX_NAME} characters")
+            fields["name"] = name
+        now = datetime.now(UTC)
+        latest = now + timedelta(days=s.max_lifetime_days)
+        when: datetime | None = None
+        if "destruction" in body:
+            raw = body["destruction"]
+            try:
+                when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+            except ValueError:
+                raise ApiError(400, "'destruction' must be an ISO 8601 time such as "
+                                    "2030-01-31T12:00:00Z") from None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+        if "lifetime_days" in body:
+            days = body["lifetime_days"]
+            if isinstance(days, bool) or not isinstance(days, int | float) or not (
+                math.isfinite(days) and days > 0
+            ):
+                raise ApiError(400, "'lifetime_days' must be a positive number of days")
+            when = now + timedelta(days=days)
+        if when is not None:
+            if when <= now:
+                raise ApiError(400, "the destruction time must be in the future; to remove a "
+                                    "job now, DELETE it")
+            if when > latest + timedelta(seconds=60):
+                raise ApiError(400, f"the destruction time can be at most "
+                                    f"{s.max_lifetime_days:g} days from now "
+                                    f"({iso(latest)}; max_lifetime_days)")
+            fields["destruction"] = min(when, latest)
+            fields["expiry_warned"] = False
+        if fields:
+            self.ctx.store.update_job(job.id, **fields)
+        self.write_json(self.job_model(self.ctx.store.get_job(job.id) or job))
+
+
+class CancelHandler(APIHandler):
+    async def post(self, job_id: str) -> None:
+        job = self.visible_job(job_id)
+        if Phase(job.phase).is_final:
+            raise ApiError(409, f"job {job_id} has already ended ({job.phase}); there is "
+                                "nothing to cancel")
+        await self.ctx.scheduler.stop_job(job)
+        self.write_json(self.job_model(self.ctx.store.get_job(job.id) or job), 202)
+
+
+class ResultsHandler(APIHandler):
+    def get(self, job_id: str) -> None:
+        job = self.visible_job(job_id)
+        self.write_json({"results": self.job_model(job)["results"], "path": f"jobs/{job.id}"})
+
+
+class ResultFileHandler(APIHandler):
+    async def get(self, job_id: str, name: str) -> None:
+        job = self.visible_job(job_id)
+        if job.phase != Phase.COMPLETED:
+            raise ApiError(409, f"job {job_id} is {job.phase}; results can be downloaded "
+                                "once it is COMPLETED")
+        base = Path(job.output_dir)
+        if not base.resolve().is_relative_to(self.jobs_root(job.owner).resolve()):
+            raise ApiError(404, f"no result {name[:100]!r} in job {job_id}")
+        try:
+            path = result_path(base, name)
+        except PathError:
+            raise ApiError(404, f"no result {name[:100]!r} in job {job_id}") from None
+        if not path.is_file():
+            raise ApiError(404, f"no result {name[:100]!r} in job {job_id}")
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.set_header("Content-Type", ctype)
+        self.set_header("Content-Disposition", f"attachment; filename=\"{path.name}\"")
+        self.set_header("Content-Length", str(path.stat().st_size))
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                self.write(chunk)
+                try:
+                    await self.flush()
+                except StreamClosedError:
+                    return
+        self.finish()
+
+
+class EventsHandler(APIHandler):
+    """Events of the caller's jobs: long-poll JSON, or server-sent events."""
+
+    def _since(self) -> int:
+        last = self.request.headers.get("Last-Event-ID")
+        if last and last.isdigit():
+            return int(last)
+        return _int_arg(self, "since", 0, 0, 2**62)
+
+    async def get(self) -> None:
+        since = self._since()
+        limit = _int_arg(self, "limit", 100, 1, 1000)
+        if "text/event-stream" in self.request.headers.get("Accept", ""):
+            await self._stream(since, limit)
+            return
+        timeout = _int_arg(self, "timeout", 25, 0, 60)
+        owner = self.caller.name
+        events = self.ctx.store.events_since(since, owner=owner, limit=limit)
+        if not events and timeout > 0:
+            deadline = datetime.now(UTC) + timedelta(seconds=timeout)
+            while not events:
+                left = (deadline - datetime.now(UTC)).total_seconds()
+                if left <= 0 or self.request.connection.stream.closed():
+                    break
+                await self.ctx.events.wait(min(left, 5.0))
+                events = self.ctx.store.events_since(since, owner=owner, limit=limit)
+        last = events[-1].id if events else max(since, 0)
+        self.write_json({"events": [event_model(e) for e in events], "last_id": last})
+
+    async def _stream(self, since: int, limit: int) -> None:
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("X-Accel-Buffering", "no")
+        owner = self.caller.name
+        started = datetime.now(UTC)
+        try:
+            self.write("retry: 3000\n\n")
+            await self.flush()
+            while (datetime.now(UTC) - started).total_seconds() < 600:
+                events = self.ctx.store.events_since(since, owner=owner, limit=limit)
+                for e in events:
+                    self.write(f"id: {e.id}\nevent: {e.kind}\n"
+                               f"data: {json.dumps(event_model(e))}\n\n")
+                    since = e.id
+                if not events:
+                    self.write(": keep-alive\n\n")
+                await self.flush()
+                if not events:
+                    await self.ctx.events.wait(15.0)
+        except StreamClosedError:
+            return
+        self.finish()
+
+
+def routes(ctx: Context) -> list[tuple[str, type, dict[str, Any]]]:
+    """The URL routes of the API under the service prefix."""
+    api = ctx.settings.base_url + "api/"
+    kw = {"ctx": ctx}
+    return [
+        (api + "health", HealthHandler, kw),
+        (api + "openapi.yaml", OpenAPIHandler, kw),
+        (api + "types", TypesHandler, kw),
+        (api + "limits", LimitsHandler, kw),
+        (api + "events", EventsHandler, kw),
+        (api + "jobs/?", JobsHandler, kw),
+        (api + "jobs/([^/]+)/?", JobHandler, kw),
+        (api + "jobs/([^/]+)/cancel", CancelHandler, kw),
+        (api + "jobs/([^/]+)/results/?", ResultsHandler, kw),
+        (api + "jobs/([^/]+)/results/([^/]+)", ResultFileHandler, kw),
+        (api + ".*", NotFoundHandler, kw),
+    ]

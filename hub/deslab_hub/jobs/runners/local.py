@@ -1,0 +1,153 @@
+"""The local runner: each job in its own worker subprocess on this machine.
+
+The worker runs ``<worker_python> -m deslab.jobs.worker --spec ... --status ...`` with an
+argv list (never a shell), in a new session so that it and its children form one process
+group, survive a restart of the service, and can be signalled together. The service records
+the worker's pid and the process start time (from ``/proc``) on the job, so a restarted
+service recognises its workers and never signals a recycled pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from deslab_hub.jobs.models import JobRecord
+from deslab_hub.jobs.runners.base import WorkerHandle, WorkerStatus, read_status
+
+
+def process_start_time(pid: int) -> str | None:
+    """The start time of ``pid`` in clock ticks since boot (``/proc/<pid>/stat`` field 22)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    if len(fields) < 20 or fields[0] in ("Z", "X"):  # zombie or dead
+        return None
+    return fields[19]
+
+
+class LocalRunner:
+    """Worker subprocesses of the service."""
+
+    name = "local"
+
+    def __init__(self, settings: Any, log: Any) -> None:
+        self.settings = settings
+        self.log = log
+        self.host = socket.gethostname()
+        self.root = Path(settings.state_dir) / "workers"
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def workdir(self, job_id: str) -> Path:
+        return self.root / job_id
+
+    async def start(self, job: JobRecord, spec: dict[str, Any], env: dict[str, str]
+                    ) -> WorkerHandle:
+        work = self.workdir(job.id)
+        work.mkdir(parents=True, exist_ok=True, mode=0o700)
+        spec_path, status_path = work / "spec.json", work / "status.json"
+        status_path.unlink(missing_ok=True)
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        argv = [
+            self.settings.worker_python, "-m", "deslab.jobs.worker",
+            "--spec", str(spec_path), "--status", str(status_path),
+            "--grace", str(max(1.0, self.settings.cancel_grace - 1.0)),
+        ]
+        with open(work / "worker.log", "ab") as log:
+            proc = subprocess.Popen(  # argv list, no shell
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=spec["output_dir"],
+                start_new_session=True,
+                close_fds=True,
+            )
+        self.procs[job.id] = proc
+        started = process_start_time(proc.pid) or ""
+        return WorkerHandle(host=self.host, pid=proc.pid, ref=f"{proc.pid}:{started}")
+
+    def status(self, job: JobRecord) -> WorkerStatus | None:
+        return read_status(self.workdir(job.id) / "status.json")
+
+    def _same_process(self, job: JobRecord) -> bool:
+        if not job.worker_pid or job.worker_host != self.host:
+            return False
+        started = (job.worker_ref or "").partition(":")[2]
+        now = process_start_time(job.worker_pid)
+        return now is not None and (not started or now == started)
+
+    def alive(self, job: JobRecord) -> bool | None:
+        proc = self.procs.get(job.id)
+        if proc is not None:
+            return proc.poll() is None
+        if job.worker_host and job.worker_host != self.host:
+            return None
+        return self._same_process(job)
+
+    def exit_reason(self, job: JobRecord) -> str:
+        proc = self.procs.get(job.id)
+        if proc is None or proc.returncode is None:
+            return "the worker process is gone"
+        code = proc.returncode
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"the worker process was killed by {name}"
+        return f"the worker process exited with status {code} without reporting a result"
+
+    def _signal(self, job: JobRecord, sig: int) -> None:
+        proc = self.procs.get(job.id)
+        if proc is not None:
+            if proc.poll() is not None:
+                return
+            pgid = proc.pid
+        elif self._same_process(job):
+            pgid = int(job.worker_pid or 0)
+        else:
+            return
+        if pgid <= 1:
+            return
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            self.log.warning("not allowed to signal worker of job %s", job.id)
+
+    async def terminate(self, job: JobRecord) -> None:
+        self._signal(job, signal.SIGTERM)
+
+    async def kill(self, job: JobRecord) -> None:
+        self._signal(job, signal.SIGKILL)
+
+    def forget(self, job: JobRecord) -> None:
+        proc = self.procs.get(job.id)
+        if proc is not None and proc.poll() is None:
+            return  # still running: keep the handle (the caller kills it first)
+        self.procs.pop(job.id, None)
+        work = self.workdir(job.id)
+        for name in ("spec.json", "status.json"):
+            (work / name).unlink(missing_ok=True)
+
+    def purge(self, job_id: str) -> None:
+        """Remove everything the runner kept for a deleted job (its log too)."""
+        work = self.workdir(job_id)
+        for child in work.glob("*"):
+            child.unlink(missing_ok=True)
+        try:
+            work.rmdir()
+        except OSError:
+            pass

@@ -1,0 +1,329 @@
+"""Job types and the validation of their parameters (hub side; no science imports).
+
+A job type is one entry in :data:`JOB_TYPES` here plus one module
+``deslab/jobs/tasks/<type>.py`` (with ``run(params, output_dir, progress) -> dict``) on the
+worker side. The validator turns a request body into the ``params`` the task receives; it
+rejects anything the task could not use, so bad input answers 400 before a worker starts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# fields every job accepts, handled by the service itself (not passed to the task)
+COMMON_FIELDS = ("type", "name", "execution_duration", "lifetime_days", "destruction", "email")
+
+OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+BIND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+# query result formats (what deslab.query_to_file writes): extension -> format, longest first
+QUERY_EXTENSIONS = [
+    (".csv.gz", "csv"), (".vot.xml", "votable"), (".fits", "fits"), (".fit", "fits"),
+    (".fts", "fits"), (".h5", "hdf5"), (".hdf5", "hdf5"), (".hdf", "hdf5"), (".csv", "csv"),
+    (".parquet", "parquet"), (".pq", "parquet"), (".vot", "votable"), (".votable", "votable"),
+    (".xml", "votable"),
+]
+QUERY_FORMATS = {"fits": ".fits", "csv": ".csv", "hdf5": ".h5", "parquet": ".parquet",
+                 "votable": ".vot"}
+FORMAT_ALIASES = {"fit": "fits", "h5": "hdf5", "hdf": "hdf5", "vot": "votable",
+                  "pq": "parquet"}
+COMPRESSIONS = {
+    "csv": ("gzip",),
+    "hdf5": ("gzip", "lzf"),
+    "parquet": ("snappy", "zstd", "gzip", "brotli", "lz4", "none"),
+    "fits": (),
+    "votable": (),
+}
+MAX_SQL_CHARS = 100_000
+MAX_POSITIONS_BYTES = 5_000_000
+CUTOUT_BANDS = "grizY"
+
+
+class ParamError(ValueError):
+    """A job parameter is missing or invalid; the message says which and what is allowed."""
+
+
+@dataclass(frozen=True)
+class JobType:
+    """A job type: its name, a one-line description and the validator of its parameters."""
+
+    name: str
+    description: str
+    validate: Callable[[Mapping[str, Any]], dict[str, Any]]
+    default_name: Callable[[Mapping[str, Any]], str] = field(default=lambda p: "")
+    quote: Callable[[Mapping[str, Any]], float | None] = field(default=lambda p: None)
+
+
+# -- small checkers -----------------------------------------------------------------------
+
+
+def _unknown(body: Mapping[str, Any], allowed: tuple[str, ...], kind: str) -> None:
+    extra = sorted(set(body) - set(allowed) - set(COMMON_FIELDS))
+    if extra:
+        valid = ", ".join(sorted(set(allowed) | set(COMMON_FIELDS)))
+        raise ParamError(
+            f"unknown field(s) for a {kind} job: {', '.join(map(repr, extra))[:300]}; "
+            f"valid fields: {valid}"
+        )
+
+
+def _string(body: Mapping[str, Any], key: str, *, required: bool = False, max_len: int = 1000,
+            default: str | None = None) -> str | None:
+    value = body.get(key, default)
+    if value is None:
+        if required:
+            raise ParamError(f"'{key}' is required")
+        return None
+    if not isinstance(value, str):
+        raise ParamError(f"'{key}' must be a string")
+    if required and not value.strip():
+        raise ParamError(f"'{key}' must not be empty")
+    if len(value) > max_len:
+        raise ParamError(f"'{key}' is too long ({len(value)} characters; at most {max_len})")
+    if "\x00" in value:
+        raise ParamError(f"'{key}' contains a NUL character")
+    return value
+
+
+def _number(body: Mapping[str, Any], key: str, *, lo: float, hi: float, integer: bool = False,
+            default: float | None = None) -> float | int | None:
+    value = body.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+        integer and not isinstance(value, int)
+    ):
+        kind = "an integer" if integer else "a number"
+        raise ParamError(f"'{key}' must be {kind} between {lo:g} and {hi:g}")
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ParamError(f"'{key}' must be between {lo:g} and {hi:g} (got {value!r:.40})")
+    return value
+
+
+def _bool(body: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise ParamError(f"'{key}' must be true or false")
+    return value
+
+
+def _output_name(value: str | None, key: str = "output") -> str | None:
+    if value is None:
+        return None
+    if not OUTPUT_NAME.fullmatch(value) or ".." in value:
+        raise ParamError(
+            f"'{key}' must be a plain file name (letters, digits, '.', '_', '-'; no directories,"
+            " at most 100 characters), e.g. \"stars.fits\"; it is written under ~/jobs/<job-id>/"
+        )
+    return value
+
+
+def _scalar_binds(body: Mapping[str, Any]) -> dict[str, Any]:
+    binds = body.get("binds") or {}
+    if not isinstance(binds, dict):
+        raise ParamError("'binds' must be an object mapping bind names to values")
+    if len(binds) > 100:
+        raise ParamError("'binds' may hold at most 100 values")
+    for name, value in binds.items():
+        if not BIND_NAME.fullmatch(name):
+            raise ParamError(
+                f"bind name {name[:70]!r} is invalid: use letters, digits and '_' (as in :ra)"
+            )
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise ParamError(f"bind :{name} must be a string, a number, true/false or null")
+        if isinstance(value, str) and len(value) > 10_000:
+            raise ParamError(f"bind :{name} is too long (at most 10000 characters)")
+    return dict(binds)
+
+
+# -- query --------------------------------------------------------------------------------
+
+
+def _format_for(fmt: str | None, output: str | None) -> str:
+    if fmt is not None:
+        key = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+        if key not in QUERY_FORMATS:
+            raise ParamError(
+                f"unknown format {fmt[:40]!r}; valid formats: {', '.join(QUERY_FORMATS)}"
+            )
+        return key
+    if output:
+        lowered = output.lower()
+        for suffix, name in QUERY_EXTENSIONS:
+            if lowered.endswith(suffix):
+                return name
+        raise ParamError(
+            f"cannot tell the format from the file name {output!r}: end it with one of "
+            f"{', '.join(s for s, _ in QUERY_EXTENSIONS)} or give 'format'"
+        )
+    return "fits"
+
+
+def validate_query(body: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = ("sql", "format", "output", "compression", "binds", "max_file_bytes", "timeout")
+    _unknown(body, allowed, "query")
+    sql = _string(body, "sql", required=True, max_len=MAX_SQL_CHARS)
+    fmt = _string(body, "format", max_len=40)
+    output = _output_name(_string(body, "output", max_len=100))
+    compression = _string(body, "compression", max_len=20)
+    fmt = _format_for(fmt, output)
+    if compression is not None and compression.lower() not in COMPRESSIONS[fmt]:
+        valid = ", ".join(COMPRESSIONS[fmt]) or "none (leave it out)"
+        raise ParamError(
+            f"compression {compression[:20]!r} does not apply to {fmt}; valid: {valid}"
+        )
+    if output is None:
+        gz = fmt == "csv" and compression == "gzip"
+        output = "result" + QUERY_FORMATS[fmt] + (".gz" if gz else "")
+    params: dict[str, Any] = {
+        "sql": sql,
+        "format": fmt,
+        "output": output,
+        "compression": compression.lower() if compression else None,
+        "binds": _scalar_binds(body),
+    }
+    max_bytes = _number(body, "max_file_bytes", lo=1024, hi=2**50, integer=True)
+    if max_bytes is not None:
+        params["max_file_bytes"] = max_bytes
+    timeout = _number(body, "timeout", lo=1, hi=7 * 86400)
+    if timeout is not None:
+        params["timeout"] = timeout
+    return params
+
+
+def _query_name(params: Mapping[str, Any]) -> str:
+    first = " ".join(str(params.get("sql", "")).split())
+    return (first[:57] + "...") if len(first) > 60 else first
+
+
+# -- cutout -------------------------------------------------------------------------------
+
+
+def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = ("positions", "xsize", "ysize", "bands", "rgb", "rgb_bands", "rgb_stretch",
+               "rgb_q", "rgb_minimum", "edge")
+    _unknown(body, allowed, "cutout")
+    positions = body.get("positions")
+    if isinstance(positions, str):
+        if not positions.strip():
+            raise ParamError("'positions' is empty: give CSV text with RA,DEC columns")
+        if len(positions.encode()) > MAX_POSITIONS_BYTES:
+            raise ParamError(f"'positions' is larger than {MAX_POSITIONS_BYTES} bytes")
+    elif isinstance(positions, list):
+        if not positions:
+            raise ParamError("'positions' is an empty list: give [[ra, dec], ...]")
+        if len(positions) > 100_000:
+            raise ParamError("'positions' may hold at most 100000 rows; split the job")
+        for i, row in enumerate(positions[:100_000]):
+            if not (isinstance(row, list) and len(row) == 2 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in row
+            )):
+                raise ParamError(f"positions[{i}] must be [ra, dec] in degrees")
+    else:
+        raise ParamError(
+            "'positions' is required: CSV text with RA,DEC (or COADD_OBJECT_ID) columns, "
+            "or a list of [ra, dec] pairs"
+        )
+    params: dict[str, Any] = {"positions": positions}
+    for key in ("xsize", "ysize"):
+        value = _number(body, key, lo=0.01, hi=60.0)
+        if value is not None:
+            params[key] = value
+    bands = _string(body, "bands", max_len=10)
+    if bands is not None:
+        if not bands or any(b not in CUTOUT_BANDS for b in bands):
+            raise ParamError(f"'bands' must be letters from {CUTOUT_BANDS!r}, e.g. \"gri\"")
+        params["bands"] = bands
+    params["rgb"] = _bool(body, "rgb", True)
+    rgb_bands = _string(body, "rgb_bands", max_len=3)
+    if rgb_bands is not None:
+        if len(rgb_bands) != 3 or any(b not in CUTOUT_BANDS for b in rgb_bands):
+            raise ParamError(f"'rgb_bands' must be three letters from {CUTOUT_BANDS!r}")
+        params["rgb_bands"] = rgb_bands
+    for key, lo, hi in (("rgb_stretch", 1e-6, 1e6), ("rgb_q", 0.0, 1e3),
+                        ("rgb_minimum", -1e9, 1e9)):
+        value = _number(body, key, lo=lo, hi=hi)
+        if value is not None:
+            params[key] = value
+    edge = _string(body, "edge", max_len=10)
+    if edge is not None:
+        if edge not in ("trim", "pad"):
+            raise ParamError("'edge' must be \"trim\" or \"pad\"")
+        params["edge"] = edge
+    return params
+
+
+def _cutout_name(params: Mapping[str, Any]) -> str:
+    positions = params.get("positions")
+    n = len(positions) if isinstance(positions, list) else max(
+        0, len(str(positions).strip().splitlines()) - 1
+    )
+    return f"cutouts of {n} position{'s' if n != 1 else ''}"
+
+
+# -- anomaly ------------------------------------------------------------------------------
+
+
+def validate_anomaly(body: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = ("sql", "columns", "binds", "n_estimators", "max_samples", "extension_level",
+               "contamination", "random_state", "top", "drop_invalid", "output")
+    _unknown(body, allowed, "anomaly")
+    params: dict[str, Any] = {"sql": _string(body, "sql", required=True, max_len=MAX_SQL_CHARS)}
+    columns = body.get("columns")
+    if columns is not None:
+        if not (isinstance(columns, list) and 1 <= len(columns) <= 200 and all(
+            isinstance(c, str) and COLUMN_NAME.fullmatch(c) for c in columns
+        )):
+            raise ParamError(
+                "'columns' must be a list of 1 to 200 column names (letters, digits, '_')"
+            )
+        params["columns"] = columns
+    params["binds"] = _scalar_binds(body)
+    for key, lo, hi, integer in (
+        ("n_estimators", 1, 10_000, True),
+        ("max_samples", 2, 1_000_000, True),
+        ("extension_level", 0, 1000, True),
+        ("contamination", 1e-6, 0.5, False),
+        ("random_state", 0, 2**32 - 1, True),
+        ("top", 1, 100_000, True),
+    ):
+        value = _number(body, key, lo=lo, hi=hi, integer=integer)
+        if value is not None:
+            params[key] = value
+    if "drop_invalid" in body:
+        params["drop_invalid"] = _bool(body, "drop_invalid", False)
+    output = _output_name(_string(body, "output", max_len=100))
+    if output is not None:
+        params["output"] = output
+    return params
+
+
+JOB_TYPES: dict[str, JobType] = {
+    "query": JobType(
+        "query", "run SQL on the catalog and write the result to a file", validate_query,
+        default_name=_query_name,
+    ),
+    "cutout": JobType(
+        "cutout", "FITS stamps and colour PNGs around sky positions", validate_cutout,
+        default_name=_cutout_name,
+    ),
+    "anomaly": JobType(
+        "anomaly", "Extended Isolation Forest anomaly scores over a query result",
+        validate_anomaly, default_name=lambda p: "anomaly scores",
+    ),
+}
+
+
+def get_type(name: object) -> JobType:
+    """The job type called ``name``; :class:`ParamError` listing the valid ones otherwise."""
+    if isinstance(name, str) and name in JOB_TYPES:
+        return JOB_TYPES[name]
+    shown = repr(name)[:40] if name is not None else "nothing"
+    raise ParamError(
+        f"unknown job type {shown}; valid types: {', '.join(sorted(JOB_TYPES))}"
+    )

@@ -1,0 +1,172 @@
+"""Fixtures of the job-service tests: a real JupyterHub with the job service (see
+``jobs_helpers``), ``jobsx`` services the tests start and kill themselves, and a real
+PostgreSQL server for the store tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from jobs_helpers import (  # noqa: E402
+    CHP,
+    HUB_CONFIG,
+    PY,
+    VENV_BIN,
+    Hub,
+    ServiceProcess,
+    free_port,
+    kill_leftover_workers,
+    service_env,
+    wait_http,
+)
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory, demo_survey: Path) -> Hub:
+    """A real JupyterHub (with proxy) running the job service, for the whole session."""
+    root = tmp_path_factory.mktemp("hub")
+    data = root / "data"
+    data.mkdir()
+    ports = {k: free_port() for k in ("port", "hub_port", "proxy_api_port", "jobs_port",
+                                      "jobsx_port")}
+    tokens = {k: secrets.token_hex(24) for k in ("jobs_token", "jobsx_token", "admin_token",
+                                                 "proxy_token")}
+    cookie = root / "cookie_secret"
+    cookie.write_text(secrets.token_hex(32))
+    cookie.chmod(0o600)
+    catalog = demo_survey / "catalog.duckdb"
+    config = HUB_CONFIG.format(
+        root=root, chp=CHP, py=PY, cookie=str(cookie), hub_pid=str(root / "hub.pid"),
+        proxy_pid=str(root / "proxy.pid"),
+        jobs_env=service_env(data, catalog), **ports, **tokens,
+    )
+    (root / "jupyterhub_config.py").write_text(config)
+    log = open(root / "hub.log", "wb")
+    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen(
+        [PY, "-m", "jupyterhub", "-f", str(root / "jupyterhub_config.py")],
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{ports['port']}"
+    hub = Hub(root=root, url=url, api_url=f"{url}/hub/api", admin_token=tokens["admin_token"],
+              jobsx_token=tokens["jobsx_token"], jobsx_port=ports["jobsx_port"],
+              catalog=catalog, proc=proc)
+    try:
+        wait_http(f"{url}/services/jobs/api/health", timeout=90, proc=proc)
+        yield hub
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_leftover_workers(data)
+        log.close()
+
+
+@pytest.fixture
+def jobsx(hub: Hub, tmp_path: Path):
+    """Factory of ``jobsx`` services with test-chosen settings; all stopped afterwards."""
+    started: list[ServiceProcess] = []
+
+    def make(**settings: str) -> ServiceProcess:
+        svc = ServiceProcess(hub, tmp_path / f"svc{len(started)}", **settings)
+        started.append(svc)
+        return svc
+
+    yield make
+    for svc in started:
+        svc.stop()
+        kill_leftover_workers(svc.data_dir)
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _pg_bin() -> Path:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if not versions:
+        raise RuntimeError("PostgreSQL is not installed: apt-get install postgresql")
+    return versions[-1].parent
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return argv
+    return ["runuser", "-u", "postgres", "--", *argv]
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory) -> str:
+    """A real PostgreSQL server on 127.0.0.1 (free port), for the session; its URL."""
+    bindir = _pg_bin()
+    root = tmp_path_factory.mktemp("pg")
+    datadir, sockdir = root / "data", root / "sock"
+    sockdir.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(sockdir, "postgres", "postgres")
+    subprocess.run(
+        _as_postgres([str(bindir / "initdb"), "-D", str(datadir), "-U", "deslab",
+                      "--auth=trust", "-E", "UTF8", "--no-sync"]),
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        _as_postgres([str(bindir / "postgres"), "-D", str(datadir), "-h", "127.0.0.1",
+                      "-p", str(port), "-k", str(sockdir), "-c", "fsync=off"]),
+        stdout=subprocess.DEVNULL, stderr=open(root / "pg.log", "wb"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            ok = subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                                capture_output=True).returncode == 0
+            if ok:
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((root / "pg.log").read_text()[-2000:])
+            time.sleep(0.2)
+        subprocess.run(
+            [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "deslab",
+             "jobs"], check=True, capture_output=True,
+        )
+        yield f"postgresql+psycopg://deslab@127.0.0.1:{port}/jobs"
+    finally:
+        proc.send_signal(signal.SIGINT)  # fast shutdown
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """Each store test runs against SQLite and a real PostgreSQL (fresh database each)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'jobs.sqlite'}"
+    base = request.getfixturevalue("postgres_url")
+    import sqlalchemy as sa
+
+    name = "t" + secrets.token_hex(6)
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
