@@ -36,6 +36,7 @@ DEFAULT_MAX_SIZE = 12.0  # arcmin; DESLAB_CUTOUT_MAX_SIZE changes it
 DEFAULT_MAX_ROWS = 10_000  # positions per call; DESLAB_CUTOUT_MAX_ROWS changes it
 EDGE_MODES = ("trim", "pad")
 PARALLEL_MIN_ROWS = 16
+MAX_UNIT_ROWS = 100  # positions per unit of work (bounds the time a cancel waits for)
 
 
 def max_size_default() -> float:
@@ -252,7 +253,7 @@ def _units(requests: list[_pos.Request], tiles_dir: Path, workers: int | None) -
         reqs.sort(key=lambda r: r.dec)
         # split big tiles so that every worker has work; each part reads its own rows
         parts = max(1, min(len(reqs) // 8, math.ceil(2 * n_workers / max(len(by_tile), 1))))
-        size = math.ceil(len(reqs) / parts)
+        size = min(math.ceil(len(reqs) / parts), MAX_UNIT_ROWS)
         files = tile_files(name, tiles_dir)
         for start in range(0, len(reqs), size):
             chunk = reqs[start:start + size]
@@ -290,8 +291,12 @@ def _run(units: list[_Unit], opts: _Options, requests: list[_pos.Request],
     if n_workers > 1 and "fork" in mp.get_all_start_methods():
         with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("fork")) as pool:
             futures = {pool.submit(process_unit, u, opts): u for u in units}
-            for fut in as_completed(futures):
-                record(fut.result(), futures[fut].tilename)
+            try:
+                for fut in as_completed(futures):
+                    record(fut.result(), futures[fut].tilename)
+            except BaseException:  # cancelled (progress raised) or failed: stop queued units
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         for u in units:
             record(process_unit(u, opts), u.tilename)
