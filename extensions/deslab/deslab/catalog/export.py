@@ -152,6 +152,8 @@ def export(backend: Backend, stmt: Statement, binds: dict, path: str | os.PathLi
     """Run ``stmt`` and stream its rows into ``path`` (see :func:`deslab.query_to_file`)."""
     started = time.perf_counter()
     path = Path(os.path.expanduser(os.fspath(path))).absolute()
+    if path.is_dir():
+        raise ExportError(f"{path} is a directory: give a file name, e.g. {path / 'out.fits'}")
     fmt, comp = resolve_format(path, format, compression)
     if max_file_bytes is not None and (not isinstance(max_file_bytes, int)
                                        or max_file_bytes <= 0):
@@ -165,13 +167,22 @@ def export(backend: Backend, stmt: Statement, binds: dict, path: str | os.PathLi
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         deslab_version=deslab.__version__,
     )
+    result = ExportResult(format=fmt)
+    with _sigterm_raises():
+        _run(backend, stmt, binds, path, writer_cls, base, comp, max_file_bytes, timeout,
+             progress, batch_rows, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run(backend, stmt, binds, path, writer_cls, base, comp, max_file_bytes, timeout,
+         progress, batch_rows, result) -> None:
     token = secrets.token_hex(4)
     temps: list[Path] = []
     finals: list[Path] = []
     writers: list[Writer] = []
-    result = ExportResult(format=fmt)
     try:
-        with _sigterm_raises(), backend.deadline(timeout):
+        with backend.deadline(timeout):
             reader = backend.stream(stmt, binds, batch_rows)
             try:
                 schema = _dedupe(reader.schema)
@@ -237,5 +248,3 @@ def export(backend: Backend, stmt: Statement, binds: dict, path: str | os.PathLi
         raise
     result.paths = finals
     result.bytes = sum(p.stat().st_size for p in finals)
-    result.seconds = time.perf_counter() - started
-    return result

@@ -48,6 +48,7 @@ class ColumnPlan:
     unit: str = ""
     description: str = ""
     had_nulls: bool = False
+    ascii_only: bool = False
 
 
 def numpy_dtype(t: pa.DataType) -> np.dtype:
@@ -60,7 +61,8 @@ def numpy_dtype(t: pa.DataType) -> np.dtype:
         f"{'u' if pa.types.is_unsigned_integer(t) else 'i'}{t.bit_width // 8}")
 
 
-def plan_columns(schema: pa.Schema, widths: dict[str, int], meta: dict) -> list[ColumnPlan]:
+def plan_columns(schema: pa.Schema, widths: dict[str, int], meta: dict,
+                 ascii_only: bool = False) -> list[ColumnPlan]:
     """One :class:`ColumnPlan` per field of ``schema``.
 
     Parameters
@@ -112,7 +114,7 @@ def plan_columns(schema: pa.Schema, widths: dict[str, int], meta: dict) -> list[
             w = max(int(widths.get(field.name, 1) or 1), 1)
             plans.append(ColumnPlan(field.name, "s", np.dtype(f"S{w}"), width=w,
                                     cast=None if pa.types.is_string(t) else pa.string(),
-                                    unit=unit, description=desc))
+                                    unit=unit, description=desc, ascii_only=ascii_only))
         else:
             raise ExportError(
                 f"column {field.name} has type {t}, which this format cannot store: cast it "
@@ -172,6 +174,11 @@ def _fixed_strings(arr: pa.Array, plan: ColumnPlan) -> np.ndarray:
             pa.binary())
     if arr.null_count:
         arr = arr.fill_null("" if pa.types.is_string(arr.type) else b"")
+    if plan.ascii_only and pa.types.is_string(arr.type) and not pc.all(
+            pc.string_is_ascii(arr)).as_py():
+        # FITS and VOTable char columns are ASCII: other characters become '?'
+        arr = pa.array([v.encode("ascii", "replace").decode("ascii")
+                        for v in arr.to_pylist()], pa.string())
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=plan.dtype)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from astropy.table import Column, Table
 
@@ -62,8 +63,11 @@ class CsvWriter(Writer):
             self._sink = self._raw
             self._header_len = len(self._header(ROWS_SLOT))
             self._sink.write(self._header(ROWS_SLOT))
+        self._bools = [i for i, f in enumerate(schema) if pa.types.is_boolean(f.type)]
+        self._csv_schema = pa.schema([f.with_type(pa.string()) if i in self._bools else f
+                                      for i, f in enumerate(schema)])
         self._writer = pacsv.CSVWriter(
-            self._sink, schema,
+            self._sink, self._csv_schema,
             write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
         )
 
@@ -81,6 +85,11 @@ class CsvWriter(Writer):
 
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows:
+            if self._bools:
+                cols = list(batch.columns)
+                for i in self._bools:  # ECSV spells booleans True/False
+                    cols[i] = pc.if_else(cols[i], "True", "False")
+                batch = pa.RecordBatch.from_arrays(cols, schema=self._csv_schema)
             self._writer.write_batch(batch)
             self.rows += batch.num_rows
 

@@ -44,7 +44,8 @@ class FitsWriter(Writer):
 
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
-        self.plans = plan_columns(schema, self.string_widths, self.column_meta)
+        self.plans = plan_columns(schema, self.string_widths, self.column_meta,
+                                  ascii_only=True)
         self.disk_dtype = np.dtype(
             [(f"c{i}", "u1" if p.kind == "b" else p.dtype.newbyteorder(">") if p.kind != "s"
               else p.dtype) for i, p in enumerate(self.plans)]

@@ -32,7 +32,8 @@ class VOTableWriter(Writer):
 
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
-        self.plans = plan_columns(schema, self.string_widths, self.column_meta)
+        self.plans = plan_columns(schema, self.string_widths, self.column_meta,
+                                  ascii_only=True)
         self.mask_bytes = -(-len(self.plans) // 8)
         fields = [("nulls", "u1", (self.mask_bytes,))]
         for i, p in enumerate(self.plans):
