@@ -8,6 +8,7 @@ test stops it, so the tests run in file order.
 from __future__ import annotations
 
 import json
+import re
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -100,6 +101,20 @@ def test_each_user_queries_the_demo_catalog_in_their_kernel(
         assert Path(cwd) == Path(home)
 
 
+def test_user_server_offers_the_des_kernel_and_the_lab_extension(
+    users: dict[str, HubUser],
+) -> None:
+    u = users["alice"]
+    specs = u.server_api("GET", "api/kernelspecs").json()["kernelspecs"]
+    assert "deslab" in specs, sorted(specs)
+    assert specs["deslab"]["spec"]["display_name"] == "DES Python"
+    lab = u.server_api("GET", "lab")
+    assert lab.status_code == 200
+    config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>',
+                                  lab.text, re.S).group(1))
+    assert "deslab" in [e["name"] for e in config.get("federated_extensions", [])]
+
+
 def test_user_server_token_can_call_the_job_service(users: dict[str, HubUser]) -> None:
     """The token inside a user's server (JUPYTERHUB_API_TOKEN) reaches the job service."""
     u = users["alice"]
@@ -116,6 +131,31 @@ def test_user_server_token_can_call_the_job_service(users: dict[str, HubUser]) -
         kernel.shutdown()
     assert out["error"] is None, out.get("traceback")
     assert out["stdout"].strip() == "200"
+
+
+def test_query_job_from_a_kernel_lands_in_the_users_home(
+    platform: Platform, users: dict[str, HubUser]
+) -> None:
+    """The service's workers see the catalog; results land in ~/jobs/<id>/ of the owner."""
+    kernel = Kernel.start(users["alice"])
+    try:
+        out = kernel.execute(
+            "import deslab\n"
+            "job = deslab.submit_query('SELECT COUNT(*) AS n FROM DR2_MAIN', output='n.csv')\n"
+            "job.wait(timeout=90, progress=False)\n"
+            "print(job.phase, job.id, *[p.name for p in job.results])",
+            timeout=120,
+        )
+    finally:
+        kernel.shutdown()
+    assert out["error"] is None, out.get("traceback")
+    phase, job_id, *files = out["stdout"].split()
+    assert phase == "COMPLETED"
+    job_dir = platform.data_dir / "users" / "alice" / "jobs" / job_id
+    assert files and all((job_dir / f).is_file() for f in files)
+    csv = [f for f in files if f.endswith(".csv")]
+    assert csv, files
+    assert str(demo_rows(platform)) in (job_dir / csv[0]).read_text()
 
 
 def test_one_user_cannot_reach_another_users_server(users: dict[str, HubUser]) -> None:
