@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -314,6 +315,27 @@ def prepare_settings(args: argparse.Namespace, data_dir: Path, proxy: list[str])
 # running
 
 
+def lock_data_dir(data_dir: Path) -> Any:
+    """Hold ``DATA_DIR/deslab-hub.lock`` while running; fail if another platform holds it."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle = open(data_dir / "deslab-hub.lock", "a+")  # noqa: SIM115 - held until exit
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        pid = handle.read().strip() or "?"
+        handle.close()
+        raise SetupError(
+            f"another deslab-hub (pid {pid}) is running with the data directory {data_dir}; "
+            f"stop it first or choose another --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
 def become_subreaper() -> None:
     """Adopt orphaned descendants (e.g. kernels of a killed server) so they are stopped too."""
     try:
@@ -414,12 +436,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     proxy = find_proxy()
     check_data_dir(data_dir)
     check_hub_database(data_dir / "jupyterhub.sqlite")
+    lock = lock_data_dir(data_dir)
     become_subreaper()
     try:
         settings, password, new_password = prepare_settings(args, data_dir, proxy)
         return run_hub(settings, password, new_password)
     finally:
         stop_descendants()
+        lock.close()
 
 
 def main(argv: list[str] | None = None) -> int:

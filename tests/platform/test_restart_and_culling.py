@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 import stat
+import subprocess
 import time
 
 import pytest
-from platform_helpers import HubUser, Platform, free_port
+import requests
+from platform_helpers import DESLAB_HUB, HubUser, Platform, free_port, venv_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -30,6 +32,17 @@ def platform(tmp_path_factory) -> Platform:
     p.start()
     yield p
     p.stop()
+
+
+def test_a_second_platform_on_the_same_data_dir_is_refused(platform: Platform) -> None:
+    proc = subprocess.run(
+        [str(DESLAB_HUB), "up", "--port", str(free_port()), "--data-dir", str(platform.data_dir)],
+        capture_output=True, text=True, env=venv_env(), timeout=60,
+    )
+    assert proc.returncode != 0
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "another deslab-hub" in proc.stderr
+    assert requests.get(platform.url + "hub/health", timeout=10).status_code == 200
 
 
 def test_users_option_restricts_who_logs_in(platform: Platform) -> None:
