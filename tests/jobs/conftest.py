@@ -111,10 +111,16 @@ def _as_postgres(argv: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory) -> str:
-    """A real PostgreSQL server on 127.0.0.1 (free port), for the session; its URL."""
+def postgres_url() -> str:
+    """A real PostgreSQL server on 127.0.0.1 (free port), for the session; its URL.
+
+    Its directory is outside pytest's (root-only) temporary tree, owned by ``postgres``:
+    PostgreSQL refuses to run as root.
+    """
+    import tempfile
+
     bindir = _pg_bin()
-    root = tmp_path_factory.mktemp("pg")
+    root = Path(tempfile.mkdtemp(prefix="deslab-jobs-pg-"))
     datadir, sockdir = root / "data", root / "sock"
     sockdir.mkdir()
     if os.geteuid() == 0:
@@ -147,12 +153,17 @@ def postgres_url(tmp_path_factory) -> str:
         )
         yield f"postgresql+psycopg://deslab@127.0.0.1:{port}/jobs"
     finally:
-        proc.send_signal(signal.SIGINT)  # fast shutdown
+        try:  # signal the postmaster itself (runuser does not pass signals on)
+            pid = int((datadir / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGINT)  # fast shutdown
+        except (OSError, ValueError, IndexError):
+            proc.send_signal(signal.SIGINT)
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,150 @@
+"""Bad input and faults: hostile ids and bodies, unknown types, killed workers, a full disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from jobs_helpers import SLOW_SQL, Client, Hub
+
+pytestmark = pytest.mark.integration
+
+BAD_IDS = ["../x", "..%2fx", "%2e%2e", "%2e%2e%2f%2e%2e%2fetc", "a" * 10_240,
+           "x' OR '1'='1", "1;DROP TABLE jobs", "%00", "A" * 32]
+
+
+@pytest.fixture(scope="module")
+def mallory(hub: Hub) -> Client:
+    return hub.client("mallory")
+
+
+def _is_clear_4xx(r) -> bool:
+    if not 400 <= r.status_code < 500:
+        return False
+    try:
+        return bool(r.json()["error"])
+    except ValueError:
+        return False
+
+
+def test_hostile_ids_on_every_endpoint_answer_a_clear_4xx(mallory: Client) -> None:
+    real = mallory.submit(sql="SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 3", output="x.csv")
+    for bad in BAD_IDS:
+        for method, path, body in [
+            ("GET", f"/jobs/{bad}", None),
+            ("PATCH", f"/jobs/{bad}", {"name": "x"}),
+            ("DELETE", f"/jobs/{bad}", None),
+            ("POST", f"/jobs/{bad}/cancel", None),
+            ("GET", f"/jobs/{bad}/results", None),
+            ("GET", f"/jobs/{bad}/results/x.csv", None),
+            ("GET", f"/jobs/{real['id']}/results/{bad}", None),
+        ]:
+            r = mallory.request(method, path, json=body)
+            if r.status_code == 200 and path.startswith(f"/jobs/{real['id']}/"):
+                # the proxy resolves dot segments (WHATWG URLs treat %2e%2e as ..): the
+                # request lands on the caller's own job, never on a file
+                assert r.json().get("id") == real["id"] or "results" in r.json(), r.text
+                continue
+            assert _is_clear_4xx(r), (method, path[:80], r.status_code, r.text[:200])
+            assert "Traceback" not in r.text
+    done = mallory.wait(real["id"])
+    assert done["phase"] == "COMPLETED"  # nothing was lost on the way
+
+
+def test_malformed_and_oversized_bodies(mallory: Client) -> None:
+    for raw in [b"{not json", b"[]", b"null", b"\xff\xfe\x00", b"", b'"sql"']:
+        r = mallory.post("/jobs", data=raw, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"], (raw, r.text)
+    r = mallory.post("/jobs", data=b"x" * (7 * 1024 * 1024))
+    assert r.status_code in (400, 413), r.status_code
+    r = mallory.post("/jobs", json={"type": "query", "sql": "SELECT 1", "name": "n" * 5000})
+    assert r.status_code == 400 and "name" in r.json()["error"]
+    r = mallory.post("/jobs", json={"type": "query", "sql": "SELECT 1",
+                                    "execution_duration": 10**9})
+    assert r.status_code == 400 and "execution_duration" in r.json()["error"]
+    r = mallory.post("/jobs", json={"type": "query", "sql": "S" * 200_000})
+    assert r.status_code == 400 and "too long" in r.json()["error"]
+    assert mallory.get("/jobs").json()["total"] <= 1  # none of these created a job
+
+
+def test_unknown_job_type_lists_the_valid_types(mallory: Client) -> None:
+    for t in ["shell", None, 42, "../query", "Query"]:
+        r = mallory.post("/jobs", json={"type": t, "sql": "SELECT 1"})
+        assert r.status_code == 400
+        assert "valid types: anomaly, cutout, query" in r.json()["error"]
+
+
+def test_sql_quotes_are_data_not_code(hub: Hub, mallory: Client) -> None:
+    name = "x'); DROP TABLE jobs; --"
+    job = mallory.submit(sql="SELECT COUNT(*) AS N FROM DR2_MAIN WHERE TILENAME = :t",
+                         binds={"t": "' OR '1'='1"}, name=name, output="n.csv")
+    done = mallory.wait(job["id"])
+    assert done["phase"] == "COMPLETED" and done["name"] == name
+    text = (hub.root / "data/users/mallory/jobs" / job["id"] / "n.csv").read_text()
+    assert text.strip().splitlines()[-1] == "0"
+    bad = mallory.submit(sql="SELECT 'unterminated FROM DR2_MAIN", output="bad.csv")
+    failed = mallory.wait(bad["id"])
+    assert failed["phase"] == "ERROR" and failed["error"]
+    assert "Traceback" not in failed["error"]
+
+
+def _worker_pid(hub: Hub, job_id: str) -> int:
+    status = hub.root / "data" / "jobs-service" / "workers" / job_id / "status.json"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            return int(json.loads(status.read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.1)
+    raise AssertionError("the worker never reported")
+
+
+def test_a_worker_killed_with_sigkill_is_rerun_once_then_errors(hub: Hub,
+                                                                mallory: Client) -> None:
+    job = mallory.submit(sql=SLOW_SQL, output="slow.fits", name="doomed")
+    mallory.wait(job["id"], phases=("EXECUTING",))
+    os.kill(_worker_pid(hub, job["id"]), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while True:  # re-queued and started again (attempt 2)
+        again = mallory.get(f"/jobs/{job['id']}").json()
+        if again["attempts"] == 2 and again["phase"] == "EXECUTING":
+            break
+        assert again["phase"] in ("EXECUTING", "QUEUED"), again
+        assert time.monotonic() < deadline, again
+        time.sleep(0.2)
+    time.sleep(0.5)
+    os.kill(_worker_pid(hub, job["id"]), signal.SIGKILL)
+    done = mallory.wait(job["id"], timeout=30)
+    assert done["phase"] == "ERROR"
+    assert "SIGKILL" in done["error"] and "Submit it again" in done["error"]
+    assert not (hub.root / "data/users/mallory/jobs" / job["id"]).exists()
+
+
+@pytest.fixture
+def small_disk_user(hub: Hub):
+    """A user whose home is a 1 MB tmpfs, so that a result fills the disk."""
+    home = hub.root / "data" / "users" / "fulldisk"
+    home.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(home)], check=True)
+    try:
+        yield hub.client("fulldisk")
+    finally:
+        subprocess.run(["umount", "-l", str(home)], check=False)
+
+
+def test_a_full_disk_during_the_write_ends_in_error_with_a_reason(
+    hub: Hub, small_disk_user: Client
+) -> None:
+    job = small_disk_user.submit(sql="SELECT * FROM DR2_MAIN", output="all.csv")
+    done = small_disk_user.wait(job["id"], timeout=90)
+    assert done["phase"] == "ERROR", done
+    assert "disk" in done["error"] and "full" in done["error"].lower() or "space" in done["error"]
+    out = Path(hub.root / "data/users/fulldisk/jobs" / job["id"])
+    assert not out.exists() or not any(out.iterdir())  # no partial file left
+    ok = small_disk_user.submit(sql="SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 5", output="s.csv")
+    assert small_disk_user.wait(ok["id"])["phase"] == "COMPLETED"  # the service is fine
