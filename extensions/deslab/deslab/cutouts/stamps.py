@@ -64,6 +64,7 @@ class TileImage:
         # compression tiles spanning whole rows: stamps are cut from merged row blocks
         self.row_tiled = bool(tile_shape and tile_shape[-1] >= self.width)
         self.wcs = WCS(self.header)
+        self.cards = {k: self.header[k] for k in WCS_KEYS + COPY_KEYS if k in self.header}
         self._fits = None
         self._mmap = None
 
@@ -142,17 +143,12 @@ def plan_blocks(boxes: list[Box], height: int, width: int) -> list[tuple[int, in
 def stamp_header(tile: TileImage, x0: int, y0: int, extra: dict[str, object]) -> list[tuple]:
     """FITS cards (key, value, comment) of a stamp whose [0, 0] is tile pixel (x0, y0)."""
     cards: list[tuple] = []
-    for key in WCS_KEYS:
-        if key in tile.header:
-            value = tile.header[key]
-            if key == "CRPIX1":
-                value = float(value) - x0
-            elif key == "CRPIX2":
-                value = float(value) - y0
-            cards.append((key, value, ""))
-    for key in COPY_KEYS:
-        if key in tile.header:
-            cards.append((key, tile.header[key], ""))
+    for key, value in tile.cards.items():
+        if key == "CRPIX1":
+            value = float(value) - x0
+        elif key == "CRPIX2":
+            value = float(value) - y0
+        cards.append((key, value, ""))
     for key, value in extra.items():
         cards.append((key, value, ""))
     return cards
@@ -173,12 +169,18 @@ def write_fits(path: Path, data: np.ndarray, cards: list[tuple]) -> None:
     head = "".join(lines)
     head += " " * (-len(head) % 2880)
     body = np.ascontiguousarray(data, dtype=">f4").tobytes()
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        f.write(head.encode("ascii"))
-        f.write(body)
-        f.write(b"\0" * (-len(body) % 2880))
-    tmp.replace(path)
+    write_file(path, [head.encode("ascii"), body, b"\0" * (-len(body) % 2880)])
+
+
+def write_file(path: Path, parts: list[bytes]) -> None:
+    """Write a small file in one go; a failed write leaves no partial file behind."""
+    try:
+        with open(path, "wb") as f:
+            for part in parts:
+                f.write(part)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _card(key: str, value: object, comment: str) -> str:

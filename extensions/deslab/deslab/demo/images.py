@@ -114,17 +114,14 @@ def _draw_group(flat, nx, ny, src, part, comps, flux, h) -> None:
         prof += norm * np.exp(-0.5 * (ia * dx * dx + 2 * ib * dx * dy + ic * dy * dy))
     prof *= flux[part][:, None, None]
     inside = (px >= 0) & (px < nx) & (py >= 0) & (py < ny)
-    np.add.at(flat, (py * nx + px)[inside], prof[inside])
+    np.add.at(flat, (py * nx + px)[inside], prof[inside].astype(flat.dtype))
 
 
 def render(tile: Tile, band: str, src: Sources, rng: np.random.Generator) -> np.ndarray:
     """The tile's image in one band: noise plus sources (float32)."""
     image = rng.standard_normal((tile.npix, tile.npix), dtype=np.float32)
     image *= np.float32(sky_sigma(band))
-    work = np.zeros(image.shape, dtype=np.float64) if src.x.size else None
-    if work is not None:
-        draw(work, src, band)
-        image += work.astype(np.float32)
+    draw(image, src, band)
     return image
 
 

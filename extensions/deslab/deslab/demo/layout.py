@@ -98,7 +98,8 @@ def build_tiles(n_tiles: int, npix: int) -> list[Tile]:
     return tiles
 
 
-def tile_row(tile: Tile, imaged: bool, compress: bool) -> dict[str, object]:
+def tile_row(tile: Tile, imaged: bool, compress: bool, bands: str = "grizY"
+             ) -> dict[str, object]:
     """The DR2_TILE_INFO row of a tile."""
     w = tile.wcs()
     n = tile.npix
@@ -132,7 +133,7 @@ def tile_row(tile: Tile, imaged: bool, compress: bool) -> dict[str, object]:
     row["NAXIS2"] = n
     for b in ("g", "r", "i", "z", "Y"):
         row[f"FITS_IMAGE_{b.upper()}"] = (
-            f"{tile.name}/{tile.name}_{b}{ext}" if imaged else None
+            f"{tile.name}/{tile.name}_{b}{ext}" if imaged and b in bands else None
         )
     return row
 

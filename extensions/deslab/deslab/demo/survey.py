@@ -50,6 +50,7 @@ def generate(
     compress: bool = True,
     *,
     tile_pixels: int = DEFAULT_TILE_PIXELS,
+    bands: str = "grizY",
     progress: Callable[[str], None] | None = None,
 ) -> Path:
     """Write ``out_dir/catalog.duckdb`` and ``out_dir/tiles/`` deterministically from ``seed``.
@@ -68,6 +69,8 @@ def generate(
         Write RICE tile-compressed ``.fits.fz`` (as DES ships tiles) or plain ``.fits``.
     tile_pixels
         Side of the square tile images in pixels (at 0.263"/pixel; at least 1500).
+    bands
+        Bands to write images for (default all of grizY; benchmarks write fewer).
     progress
         Called with a one-line message after each step.
 
@@ -82,6 +85,8 @@ def generate(
         raise ValueError(f"rows must be between 1 and {MAX_ROWS}, got {rows}")
     if not 1 <= tiles <= 1000:
         raise ValueError(f"tiles must be between 1 and 1000, got {tiles}")
+    if not bands or any(b not in BANDS for b in bands):
+        raise ValueError(f"bands must be letters from {''.join(BANDS)}, got {bands!r}")
     say = progress or (lambda msg: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -94,9 +99,10 @@ def generate(
         n_tiles = max(tiles, math.ceil(rows / ROWS_PER_TILE))
         layout = build_tiles(n_tiles, tile_pixels)
         imaged = layout[:tiles]
-        sources = _write_catalog(work / "catalog.duckdb", layout, imaged, rows, seed, compress)
+        sources = _write_catalog(work / "catalog.duckdb", layout, imaged, rows, seed, compress,
+                                 bands)
         say(f"catalog: {rows} rows, {n_tiles} tiles ({time.perf_counter() - t0:.1f} s)")
-        _write_all_images(work / "tiles", imaged, sources, seed, compress, say)
+        _write_all_images(work / "tiles", imaged, sources, seed, compress, bands, say)
         target_tiles = out / "tiles"
         if target_tiles.exists():
             shutil.rmtree(target_tiles)
@@ -109,7 +115,8 @@ def generate(
 
 
 def _write_catalog(
-    path: Path, layout: list[Tile], imaged: list[Tile], rows: int, seed: int, compress: bool
+    path: Path, layout: list[Tile], imaged: list[Tile], rows: int, seed: int, compress: bool,
+    bands: str,
 ) -> list[images.Sources]:
     """Create the tables, stream the objects in chunks; return what each imaged tile shows."""
     tile_ra = np.array([t.ra for t in layout])
@@ -142,7 +149,7 @@ def _write_catalog(
                     arrays.append(pa.array(chunk.columns[name]))
             batch = pa.table(arrays, names=main_names)  # noqa: F841 (read by DuckDB)
             con.execute("INSERT INTO DR2_MAIN SELECT * FROM batch")
-        info = [tile_row(t, t.index < len(imaged), compress) for t in layout]
+        info = [tile_row(t, t.index < len(imaged), compress, bands) for t in layout]
         info_cols = [c.name for c in schema.DR2_TILE_INFO]
         info_table = pa.table(  # noqa: F841 (read by DuckDB)
             {name: [r[name] for r in info] for name in info_cols}
@@ -201,6 +208,7 @@ def _write_all_images(
     sources: list[images.Sources],
     seed: int,
     compress: bool,
+    bands: str,
     say: Callable[[str], None],
 ) -> None:
     """Render and write every (tile, band) image, in parallel over the CPUs (fork)."""
@@ -210,6 +218,7 @@ def _write_all_images(
         (tiles_dir, tile, src, k, seed, compress)
         for tile, src in zip(imaged, sources, strict=True)
         for k in range(len(BANDS))
+        if BANDS[k] in bands
     ]
     workers = min(os.cpu_count() or 1, len(jobs), 8)
     if workers > 1 and "fork" in mp.get_all_start_methods():
@@ -219,7 +228,7 @@ def _write_all_images(
         for job in jobs:
             _write_image(job)
     for tile, src in zip(imaged, sources, strict=True):
-        say(f"tile {tile.name}: {src.x.size} objects drawn in {''.join(BANDS)}")
+        say(f"tile {tile.name}: {src.x.size} objects drawn in {bands}")
 
 
 def _write_image(job: tuple[Path, Tile, images.Sources, int, int, bool]) -> None:
