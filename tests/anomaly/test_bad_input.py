@@ -20,7 +20,7 @@ def test_nan_and_inf_name_the_columns(x) -> None:
     frame.loc[[4, 5], "mag_i"] = np.inf
     with pytest.raises(AnomalyError, match=r"mag_r \(1 rows\), mag_i \(2 rows\)") as err:
         ExtendedIsolationForest().fit(frame)
-    assert "mag_g" not in str(err.value) and "drop_nonfinite=True" in str(err.value)
+    assert "mag_g" not in str(err.value) and "drop_invalid=True" in str(err.value)
     assert isinstance(err.value, DeslabError) and isinstance(err.value, ValueError)
     model = ExtendedIsolationForest(random_state=0).fit(x)
     with pytest.raises(AnomalyError, match="x1"):

@@ -81,7 +81,7 @@ def fit_dask(est: ExtendedIsolationForest, X: Any, n_batches: int | None = None)
         listed = ", ".join(f"{names[i]} ({int(c)} rows)" for i, c in enumerate(bad) if c)
         raise AnomalyError(
             f"NaN or infinite values in feature columns: {listed}. Fill them, filter those "
-            "rows in the query, or pass drop_nonfinite=True to score_catalog to skip them"
+            "rows in the query, or pass drop_invalid=True to score_catalog to skip them"
         )
     est._plan(n_rows, d, names if is_frame else None)
     warn_constant_columns(np.vstack([lo, hi]), names)

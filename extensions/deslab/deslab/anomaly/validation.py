@@ -74,7 +74,7 @@ def check_finite(x: np.ndarray, names: list[str]) -> None:
         listed = ", ".join(f"{c} ({n} rows)" for c, n in bad.items())
         raise AnomalyError(
             f"NaN or infinite values in feature columns: {listed}. Fill them, filter those "
-            "rows in the query, or pass drop_nonfinite=True to score_catalog to skip them"
+            "rows in the query, or pass drop_invalid=True to score_catalog to skip them"
         )
 
 

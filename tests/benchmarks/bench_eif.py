@@ -1,0 +1,161 @@
+"""Extended Isolation Forest speed: DESlab's forest against isotree, eif and scikit-learn.
+
+Everything runs on one core (thread pools pinned to 1) on the same data in the same run:
+100 trees of 256 samples, scoring throughput in points/s for d = 2, 10 and 50, fitting time,
+and Dask scaling (2 local worker processes against 1, 1 000 000 points).
+
+Targets (issue 6), at d = 10 on 1 000 000 points: at least 4x isotree's extended mode
+(``ndim = d``) and 5x the reference ``eif``; fitting 100 trees in under 0.1 s; 2 Dask workers
+at least 1.8x one worker.
+
+Run: .venv/bin/python tests/benchmarks/bench_eif.py [--points 1000000] [--other-points 200000]
+     [--no-dask]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+TREES, PSI = 100, 256
+
+
+def timed(fn, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def contenders(d: int):
+    """name -> (fit(x_train) -> model, score(model, x))"""
+    import eif
+    from deslab.anomaly import ExtendedIsolationForest
+    from isotree import IsolationForest as Iso
+    from sklearn.ensemble import IsolationForest as SkIso
+
+    def iso(ndim):
+        return (
+            lambda x: Iso(ndim=ndim, sample_size=PSI, ntrees=TREES, nthreads=1,
+                          missing_action="fail", random_seed=1).fit(x),
+            lambda m, x: m.predict(x),
+        )
+
+    return {
+        "deslab EIF": (
+            lambda x: ExtendedIsolationForest(n_estimators=TREES, random_state=1).fit(x),
+            lambda m, x: m.score_samples(x),
+        ),
+        "isotree extended": iso(d),
+        "isotree standard": iso(1),
+        "eif (reference)": (
+            lambda x: eif.iForest(x, ntrees=TREES, sample_size=PSI, ExtensionLevel=d - 1,
+                                  seed=1),
+            lambda m, x: m.compute_paths(X_in=x),
+        ),
+        "sklearn IsolationForest": (
+            lambda x: SkIso(n_estimators=TREES, max_samples=PSI, n_jobs=1,
+                            random_state=1).fit(x),
+            lambda m, x: m.score_samples(x),
+        ),
+    }
+
+
+def scoring(d: int, n_points: int, slow_points: int) -> dict[str, float]:
+    rng = np.random.default_rng(d)
+    x = rng.normal(size=(n_points, d))
+    rates = {}
+    for name, (fit, score) in contenders(d).items():
+        model = fit(x)
+        score(model, x[:1000])  # warm up (compiled code, caches)
+        n = n_points if name == "deslab EIF" or slow_points >= n_points else slow_points
+        sub = x[:n]
+        rates[name] = n / timed(lambda m=model, s=sub, f=score: f(m, s))
+    return rates
+
+
+def fitting() -> tuple[float, float]:
+    from deslab.anomaly import ExtendedIsolationForest
+
+    x = np.random.default_rng(0).normal(size=(1_000_000, 10))
+    model = ExtendedIsolationForest(n_estimators=TREES, random_state=0)
+    model.fit(x[:1000])
+    times = [timed(lambda: model.fit(x)) for _ in range(5)]
+    return statistics.median(times), min(times)
+
+
+def dask_scaling(n_points: int) -> dict[int, float]:
+    import dask.array as da
+    from deslab.anomaly import ExtendedIsolationForest
+    from distributed import Client, LocalCluster, wait
+
+    x = np.random.default_rng(3).normal(size=(n_points, 10))
+    model = ExtendedIsolationForest(n_estimators=TREES, random_state=1).fit(x)
+    rates = {}
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, host="127.0.0.1") as cluster, \
+                Client(cluster) as client:
+            X = da.from_array(x, chunks=(n_points // 16, 10)).persist()
+            wait(X)
+            model.score_samples(X[:2000]).compute()  # warm the workers
+            rates[workers] = n_points / timed(lambda X=X: model.score_samples(X).compute(), 2)
+            client.cancel(X)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=1_000_000,
+                        help="points scored at d=10 by every implementation")
+    parser.add_argument("--other-points", type=int, default=200_000,
+                        help="points scored at d=2 and d=50 by the other implementations")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask scaling run")
+    args = parser.parse_args()
+
+    print(f"scoring throughput, one core, {TREES} trees x {PSI} samples (points/s)")
+    results = {}
+    for d in (2, 10, 50):
+        n = args.points
+        slow = args.points if d == 10 else args.other_points
+        results[d] = scoring(d, n, slow)
+        ours = results[d]["deslab EIF"]
+        print(f"\nd = {d}")
+        for name, rate in results[d].items():
+            ratio = "" if name == "deslab EIF" else f"   deslab is {ours / rate:5.1f}x"
+            print(f"  {name:26s} {rate:12,.0f}{ratio}")
+
+    r10 = results[10]
+    ratio_iso = r10["deslab EIF"] / r10["isotree extended"]
+    ratio_eif = r10["deslab EIF"] / r10["eif (reference)"]
+    fit_median, fit_best = fitting()
+    print(f"\nfit 100 trees (d=10, 1e6 rows): median {fit_median * 1000:.1f} ms, "
+          f"best {fit_best * 1000:.1f} ms")
+    checks = [
+        (f"d=10 vs isotree extended: {ratio_iso:.1f}x (target >= 4x)", ratio_iso >= 4),
+        (f"d=10 vs eif: {ratio_eif:.1f}x (target >= 5x)", ratio_eif >= 5),
+        (f"fit 100 trees: {fit_median * 1000:.1f} ms (target < 100 ms)", fit_median < 0.1),
+    ]
+    if not args.no_dask:
+        rates = dask_scaling(args.points)
+        speedup = rates[2] / rates[1]
+        print(f"\nDask scoring, {args.points:,} points, d=10: 1 worker {rates[1]:,.0f} points/s, "
+              f"2 workers {rates[2]:,.0f} points/s")
+        checks.append((f"Dask 2 workers vs 1: {speedup:.2f}x (target >= 1.8x)", speedup >= 1.8))
+    print()
+    for text, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {text}")
+
+
+if __name__ == "__main__":
+    main()
