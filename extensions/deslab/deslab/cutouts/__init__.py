@@ -19,7 +19,7 @@ _HELPERS = {
     "tiles_for_objects": "deslab.cutouts.tiles",
     "coverage_map": "deslab.cutouts.footprint",
     "footprint_map": "deslab.cutouts.footprint",
-    "gallery": "deslab.cutouts.gallery",
+    "gallery": "deslab.cutouts.html_gallery",
 }
 
 __all__ = sorted(_HELPERS)

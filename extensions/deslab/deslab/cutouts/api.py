@@ -438,9 +438,9 @@ def _summary(requests: list[_pos.Request], out: Path, opts: _Options) -> Table:
 def _attach_helpers() -> None:
     """``deslab.cutouts.gallery`` etc. work whether ``deslab.cutouts`` is this function or
     the (callable) package."""
-    from deslab.cutouts import footprint, gallery, tiles
+    from deslab.cutouts import footprint, html_gallery, tiles
 
-    cutouts.gallery = gallery.gallery  # type: ignore[attr-defined]
+    cutouts.gallery = html_gallery.gallery  # type: ignore[attr-defined]
     cutouts.footprint_map = footprint.footprint_map  # type: ignore[attr-defined]
     cutouts.coverage_map = footprint.coverage_map  # type: ignore[attr-defined]
     cutouts.tiles_at = tiles.tiles_at  # type: ignore[attr-defined]
