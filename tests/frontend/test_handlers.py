@@ -162,6 +162,10 @@ def test_footprint_search_bad_input(api, q, words):
     ("GET", "schema", None),
     ("GET", "footprint", None),
     ("POST", "query", json.dumps({"sql": "SELECT 1 FROM dual"})),
+    ("GET", "jobs", None),
+    ("POST", "jobs", json.dumps({"type": "query", "sql": "SELECT 1 FROM dual"})),
+    ("DELETE", "jobs/" + "a" * 32, None),
+    ("GET", "events", None),
 ])
 def test_unauthenticated_requests_are_refused(api, method, path, body):
     with pytest.raises(HTTPClientError) as info:
@@ -201,3 +205,32 @@ def test_unknown_table_name_in_url_is_not_routed(api):
     with pytest.raises(HTTPClientError) as info:
         api("deslab", "api", "tables", quote("a/../b", safe=""))
     assert info.value.code == 404
+
+
+def test_jobs_without_a_job_service_say_what_to_set(api, monkeypatch):
+    monkeypatch.delenv("DESLAB_JOBS_URL", raising=False)
+    code, body = error_of(api, "jobs")
+    assert code == 503 and "DESLAB_JOBS_URL" in body["message"]
+
+
+def test_job_service_not_answering_is_502(api, monkeypatch, unused_port):
+    monkeypatch.setenv("DESLAB_JOBS_URL", f"http://127.0.0.1:{unused_port}/services/jobs/")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "secret-token-of-alice")
+    code, body = error_of(api, "jobs")
+    assert code == 502 and "cannot reach the job service" in body["message"]
+    assert "secret-token-of-alice" not in body["message"]
+
+
+@pytest.mark.parametrize("job_id", ["..%2F..%2Fetc", "A" * 32, "x" * 10000, "1%27%20OR%201%3D1"])
+def test_bad_job_ids_are_404_before_reaching_the_service(api, job_id):
+    code, body = error_of(api, "jobs", job_id)
+    assert code == 404 and "no such job" in body["message"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"type": "shell", "cmd": "rm -rf /"}, "'type' must be one of"),
+    ({"sql": "SELECT 1 FROM dual"}, "'type' must be one of"),
+])
+def test_job_requests_of_unknown_type_are_400(api, body, words):
+    code, out = error_of(api, "jobs", method="POST", body=json.dumps(body))
+    assert code == 400 and words in out["message"]

@@ -8,6 +8,7 @@ from jupyter_server.utils import url_path_join
 
 from deslab.server import catalog_handlers as cat
 from deslab.server import footprint_handlers as foot
+from deslab.server import job_handlers as jobs
 
 API = "deslab/api"
 
@@ -22,7 +23,7 @@ def routes() -> list[tuple[str, type]]:
         ("footprint", foot.FootprintHandler),
         ("footprint/search", foot.FootprintSearchHandler),
     ]
-    return table
+    return table + jobs.ROUTES
 
 
 def setup_handlers(web_app: Any) -> None:
