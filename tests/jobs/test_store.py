@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from deslab_hub.jobs.ids import new_job_id
 from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.phases import Phase
@@ -37,7 +36,6 @@ def test_migrations_create_the_schema_and_downgrade_cleanly(db_url: str) -> None
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {"jobs", "events", "alembic_version"} <= tables
     from alembic import command
-
     from deslab_hub.jobs.store import alembic_config
 
     cfg = alembic_config()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from deslab_hub.jobs import types
 from deslab_hub.jobs.ids import is_valid_job_id, new_job_id
 from deslab_hub.jobs.paths import PathError, home_dir, list_results, result_path

@@ -27,6 +27,13 @@ STATUS_NAME = ".deslab-status.json"
 LABEL_VALUE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def user_slug(username: str) -> str:
+    """The user name as KubeSpawner writes it into object names (its "safe" slug)."""
+    from kubespawner.slugs import safe_slug
+
+    return safe_slug(username)
+
+
 def label_value(text: str) -> str:
     """``text`` made into a valid label value (at most 63 characters)."""
     value = LABEL_VALUE.sub("-", text)[:63].strip("-_.")
@@ -54,8 +61,15 @@ class KubernetesRunner(Configurable):
     ).tag(config=True)
     pvc_name_template = Unicode(
         "claim-{username}",
-        help="""Name of the owner's PersistentVolumeClaim (``{username}`` expanded, escaped
-        like KubeSpawner's), mounted at ``home_mount_path``.""",
+        help="""Name of the owner's PersistentVolumeClaim, mounted at ``home_mount_path``;
+        ``{username}`` is expanded to KubeSpawner's safe slug of the user name, so the name
+        matches the claim of the user's server. For one shared ReadWriteMany claim, give its
+        plain name and set ``pvc_sub_path_template``.""",
+    ).tag(config=True)
+    pvc_sub_path_template = Unicode(
+        "",
+        help="""subPath of the owner's home inside the claim (``{username}`` expanded to the
+        safe slug), e.g. ``{username}`` for a shared claim; empty: the claim's root.""",
     ).tag(config=True)
     home_mount_path = Unicode(
         "/home/jovyan", help="Where the owner's volume is mounted in the job pod (their home)."
@@ -124,12 +138,14 @@ class KubernetesRunner(Configurable):
             {"name": "DESLAB_JOB_SPEC", "value": json.dumps(pod_spec)},
             {"name": "PYTHONUNBUFFERED", "value": "1"},
         ]
-        mounts = [{"name": "home", "mountPath": self.home_mount_path}]
+        slug = user_slug(job.owner)
+        home_mount: dict[str, Any] = {"name": "home", "mountPath": self.home_mount_path}
+        if self.pvc_sub_path_template:
+            home_mount["subPath"] = self.pvc_sub_path_template.format(username=slug)
+        mounts = [home_mount]
         volumes: list[dict[str, Any]] = [{
             "name": "home",
-            "persistentVolumeClaim": {
-                "claimName": self.pvc_name_template.format(username=label_value(job.owner))
-            },
+            "persistentVolumeClaim": {"claimName": self.pvc_name_template.format(username=slug)},
         }]
         if self.catalog_secret_name:
             mounts.append({"name": "catalog-secret", "mountPath": "/etc/deslab/catalog",
