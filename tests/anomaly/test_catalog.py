@@ -64,7 +64,9 @@ def test_bad_requests_say_what_to_do(demo_env, tmp_path) -> None:
     with pytest.raises(AnomalyError, match="pandas DataFrame; got int"):
         score_catalog(42)
     with pytest.raises(AnomalyError, match="no such table file"):
-        anomaly_task.run({"table": str(tmp_path / "missing.parquet")}, tmp_path, _no_progress)
+        anomaly_task.run({"table": "missing.parquet"}, tmp_path, _no_progress)
+    with pytest.raises(AnomalyError, match="outside your home"):
+        anomaly_task.run({"table": "../../etc/passwd.csv"}, tmp_path, _no_progress)
 
 
 def _no_progress(fraction: float, message: str) -> None:

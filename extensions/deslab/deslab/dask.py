@@ -239,6 +239,8 @@ def cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
             "host": "127.0.0.1",
         }
         options.update(kwargs)
+        if not options["processes"]:
+            options.pop("host")  # in-process workers talk over inproc://, not TCP
         return _register(LocalCluster(**options))
 
     from dask_kubernetes.operator import KubeCluster

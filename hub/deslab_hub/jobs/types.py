@@ -270,10 +270,21 @@ def _cutout_name(params: Mapping[str, Any]) -> str:
 
 
 def validate_anomaly(body: Mapping[str, Any]) -> dict[str, Any]:
-    allowed = ("sql", "columns", "binds", "n_estimators", "max_samples", "extension_level",
-               "contamination", "random_state", "top", "drop_invalid", "output")
+    allowed = ("sql", "table", "columns", "binds", "n_estimators", "max_samples",
+               "extension_level", "max_depth", "contamination", "random_state", "top",
+               "drop_invalid", "output")
     _unknown(body, allowed, "anomaly")
-    params: dict[str, Any] = {"sql": _string(body, "sql", required=True, max_len=MAX_SQL_CHARS)}
+    table = _string(body, "table", max_len=1000)
+    if table is not None:
+        # a table file in the user's home (e.g. a query job's result), as a relative path
+        if body.get("sql") is not None:
+            raise ParamError("give either 'sql' or 'table' (a file in your home), not both")
+        if not table.strip() or table.startswith(("/", "~")) or ".." in table.split("/"):
+            raise ParamError("'table' must be a path relative to your home, e.g. "
+                             "\"jobs/<job-id>/stars.parquet\"")
+        params: dict[str, Any] = {"table": table}
+    else:
+        params = {"sql": _string(body, "sql", required=True, max_len=MAX_SQL_CHARS)}
     columns = body.get("columns")
     if columns is not None:
         if not (isinstance(columns, list) and 1 <= len(columns) <= 200 and all(
@@ -288,6 +299,7 @@ def validate_anomaly(body: Mapping[str, Any]) -> dict[str, Any]:
         ("n_estimators", 1, 10_000, True),
         ("max_samples", 2, 1_000_000, True),
         ("extension_level", 0, 1000, True),
+        ("max_depth", 1, 64, True),
         ("contamination", 1e-6, 0.5, False),
         ("random_state", 0, 2**32 - 1, True),
         ("top", 1, 100_000, True),

@@ -45,10 +45,18 @@ def _write(table: Any, path: Path) -> None:
 
 
 def _table_path(value: str) -> Path:
+    """A table file inside the user's home (relative paths start there)."""
+    from deslab.errors import AnomalyError
     from deslab.settings import Settings
 
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else Settings.from_env().home / path
+    home = Settings.from_env().home.resolve()
+    path = (home / Path(value).expanduser()).resolve()
+    if not path.is_relative_to(home):
+        raise AnomalyError(
+            f"the table {value!r} is outside your home; give a path relative to it, "
+            "e.g. jobs/<job-id>/result.parquet"
+        )
+    return path
 
 
 def run(params: dict[str, Any], output_dir: Path, progress: Callable[[float, str], None]) -> dict:
