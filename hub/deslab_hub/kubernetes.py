@@ -265,7 +265,7 @@ def _configure_services(
     """The job service is external (its own Deployment); the culler runs in the hub pod."""
     port = int(_get(values, "jobs.port", 8090))
     services = []
-    for svc in list(c.JupyterHub.services):
+    for svc in list(c.JupyterHub.services) if "services" in c.JupyterHub else []:
         svc = dict(svc)
         if svc.get("name") == JOBS_SERVICE:
             svc.pop("command", None)
@@ -487,9 +487,9 @@ def _configure_auth(c: Config, values: Mapping[str, Any]) -> None:
             extra["allowed_groups"] = set(auth["allowedGroups"])
             extra["manage_groups"] = True
     elif kind == "cilogon":
-        idps = _get(values, "auth.cilogon.allowedIdps", {}) or {}
+        idps = _get(values, "auth.cilogon.idps", {}) or {}
         if idps:
-            extra["allowed_idps"] = dict(idps)
+            extra["idps"] = dict(idps)
     elif kind == "github":
         orgs = _get(values, "auth.github.allowedOrganizations", []) or []
         if orgs:

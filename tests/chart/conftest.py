@@ -130,7 +130,7 @@ CASES: dict[str, dict[str, Any]] = {
     },
     "cilogon": {
         "auth": {"type": "cilogon", "existingSecret": "cilogon-client",
-                 "cilogon": {"allowedIdps": {
+                 "cilogon": {"idps": {
                      "https://idp.ncsa.illinois.edu/idp/shibboleth": {
                          "username_derivation": {"username_claim": "eppn",
                                                  "action": "strip_idp_domain",

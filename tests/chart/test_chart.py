@@ -17,7 +17,8 @@ import helm_python as helm
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import (
+
+from tests.chart.conftest import (
     CASES,
     CHART,
     KUBE_VERSION,
