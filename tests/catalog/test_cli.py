@@ -7,7 +7,8 @@ import sys
 
 import pexpect
 import pytest
-from conftest import file_digest
+
+from .conftest import file_digest
 
 
 def _deslab(*args: str, env=None, input: str | None = None) -> subprocess.CompletedProcess:
@@ -33,25 +34,38 @@ def test_query_prints_and_exports(env, tmp_path):
     assert "rows written to" in p.stderr and out.exists()
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["query", "DROP TABLE DR2_MAIN"], "read-only"),
-    (["query", "SELECT * FROM DR2_MIAN"], "DR2_MAIN"),
-    (["query", "SELECT 1 FROM DUAL", "-o", "/nonexistent-dir/x.fits"], "does not exist"),
-    (["query", "SELECT 1 FROM DUAL", "-o", "x.docx"], ".parquet"),
-    (["describe", "DR2_MIAN"], "did you mean DR2_MAIN"),
-])
-def test_errors_are_one_line_exit_2(env, args, needle):
-    p = _deslab(*args, env=env)
+def test_error_in_a_subprocess_is_one_line_exit_2(env):
+    p = _deslab("query", "DROP TABLE DR2_MAIN", env=env)
     assert p.returncode == 2
-    assert needle in p.stderr and "Traceback" not in p.stderr
+    assert "read-only" in p.stderr and "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
 
 
-def test_describe(env):
-    p = _deslab("describe", "dr2_main", env=env)
-    assert p.returncode == 0 and "Right ascension" in p.stdout
-    p = _deslab("describe", "--find-columns", "mag_auto", env=env)
-    assert "MAG_AUTO_Y" in p.stdout and "FLUX" not in p.stdout
+@pytest.mark.parametrize("args,needle", [
+    (["query", "SELECT * FROM DR2_MIAN"], "DR2_MAIN"),
+    (["query", "SELECT 1 FROM DUAL", "-o", "/nonexistent-dir/x.fits"], "does not exist"),
+    (["query", "SELECT 1 FROM DUAL", "-o", "x.docx"], ".parquet"),
+    (["query", "SELECT 1 FROM DUAL WHERE 1 = :x"], ":x"),
+    (["query", "SELECT 1 FROM DUAL", "--bind", "novalue"], "NAME=VALUE"),
+    (["describe", "DR2_MIAN"], "did you mean DR2_MAIN"),
+])
+def test_errors_are_one_line_exit_2(catalog_env, capsys, args, needle):
+    from deslab.cli import main
+
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_describe(catalog_env, capsys):
+    from deslab.cli import main
+
+    assert main(["describe", "dr2_main"]) == 0
+    assert "Right ascension" in capsys.readouterr().out
+    assert main(["describe", "--find-columns", "mag_auto"]) == 0
+    out = capsys.readouterr().out
+    assert "MAG_AUTO_Y" in out and "FLUX" not in out
 
 
 def test_sql_shell_from_a_pipe(env, tmp_path):

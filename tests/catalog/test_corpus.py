@@ -9,8 +9,9 @@ import deslab
 import duckdb
 import numpy as np
 import pytest
-from corpus import CORPUS
 from deslab.catalog.backends.duckdb_backend import CONFIG
+
+from .corpus import CORPUS
 
 
 def _norm(value):

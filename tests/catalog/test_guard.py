@@ -5,9 +5,10 @@ from __future__ import annotations
 import deslab
 import duckdb
 import pytest
-from conftest import file_digest
 from deslab.catalog import connect
 from deslab.errors import QueryError, ReadOnlyError
+
+from .conftest import file_digest
 
 REFUSED = [
     "INSERT INTO DR2_MAIN (COADD_OBJECT_ID) VALUES (1)",

@@ -10,7 +10,8 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS
-from conftest import isolated_bright
+
+from tests.cutouts.conftest import isolated_bright
 
 PIXEL = 0.263  # arcsec
 
