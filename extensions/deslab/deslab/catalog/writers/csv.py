@@ -1,5 +1,9 @@
 """CSV (optionally gzip) through pyarrow's CSV writer, with an ECSV header.
 
+Rows are formatted (and, for ``.csv.gz``, compressed as independent gzip members, which
+gzip readers concatenate) on a small thread pool, in order, since number formatting is the
+cost of CSV; the pool's queue is bounded, so memory stays bounded.
+
 The header is astropy's ECSV (``# %ECSV 1.0`` and YAML in ``#`` lines): column types, units,
 descriptions and the provenance (query, catalog, time, deslab version, row count). Plain CSV
 readers skip it with ``comment="#"`` (pandas); ``Table.read(path, format="ascii.ecsv")``
@@ -12,7 +16,11 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import shutil
+import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +34,19 @@ from deslab.catalog.writers.columns import numpy_dtype
 
 ROWS_SLOT = "999999999999999999"  # placeholder as wide as any row count
 GZIP_LEVEL = 3  # much faster than 6 and 10% larger
+THREADS = max(1, min(4, os.cpu_count() or 1))
+_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+
+
+def _format(batch: pa.RecordBatch, compress: bool) -> bytes:
+    """One batch as CSV text (pyarrow releases the GIL while formatting), maybe gzipped."""
+    buf = pa.BufferOutputStream()
+    pacsv.write_csv(batch, buf, write_options=_OPTIONS)
+    data = buf.getvalue().to_pybytes()
+    if compress:
+        z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: gzip container
+        data = z.compress(data) + z.flush()
+    return data
 
 
 def _empty_column(field: pa.Field, info) -> Column:
@@ -55,21 +76,15 @@ class CsvWriter(Writer):
         self._gzip = self.compression == "gzip"
         self._body_path = self.path.with_name(self.path.name + ".body") if self._gzip \
             else self.path
-        if self._gzip:
-            self._raw = open(self._body_path, "wb")  # noqa: SIM115 - closed in close()/abort()
-            self._sink = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=GZIP_LEVEL)
-        else:
-            self._raw = pa.OSFile(str(self._body_path), "wb")
-            self._sink = self._raw
+        self._raw = open(self._body_path, "wb")  # noqa: SIM115 - closed in close()/abort()
+        if not self._gzip:
             self._header_len = len(self._header(ROWS_SLOT))
-            self._sink.write(self._header(ROWS_SLOT))
+            self._raw.write(self._header(ROWS_SLOT))
         self._bools = [i for i, f in enumerate(schema) if pa.types.is_boolean(f.type)]
         self._csv_schema = pa.schema([f.with_type(pa.string()) if i in self._bools else f
                                       for i, f in enumerate(schema)])
-        self._writer = pacsv.CSVWriter(
-            self._sink, self._csv_schema,
-            write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
-        )
+        self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="deslab-csv")
+        self._queue: deque[Future] = deque()
 
     def _header(self, rows: str) -> bytes:
         empty = Table([_empty_column(f, self.column_meta.get(f.name.upper()))
@@ -90,7 +105,12 @@ class CsvWriter(Writer):
                 for i in self._bools:  # ECSV spells booleans True/False
                     cols[i] = pc.if_else(cols[i], "True", "False")
                 batch = pa.RecordBatch.from_arrays(cols, schema=self._csv_schema)
-            self._writer.write_batch(batch)
+            step = max(1, -(-batch.num_rows // THREADS))
+            for start in range(0, batch.num_rows, step):
+                self._queue.append(self._pool.submit(_format, batch.slice(start, step),
+                                                     self._gzip))
+            while len(self._queue) > 2 * THREADS:
+                self._raw.write(self._queue.popleft().result())
             self.rows += batch.num_rows
 
     @property
@@ -104,10 +124,10 @@ class CsvWriter(Writer):
 
     def close(self) -> None:
         self.provenance.rows = self.rows
-        self._writer.close()
-        self._sink.close()
-        if not self._raw.closed:
-            self._raw.close()
+        while self._queue:
+            self._raw.write(self._queue.popleft().result())
+        self._pool.shutdown()
+        self._raw.close()
         header = self._header(str(self.rows))
         if self._gzip:
             with open(self.path, "wb") as out:
@@ -122,10 +142,12 @@ class CsvWriter(Writer):
                 fh.write(header)
 
     def abort(self) -> None:
-        for closer in (self._sink, self._raw):
-            try:
-                closer.close()
-            except Exception:  # the half-written file is deleted next
-                pass
+        for fut in self._queue:
+            fut.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self._raw.close()
+        except OSError:  # the half-written file is deleted next
+            pass
         if self._gzip:
             self._body_path.unlink(missing_ok=True)

@@ -74,7 +74,9 @@ class ParquetWriter(Writer):
 
     def _flush(self) -> None:
         if self._pending:
-            table = pa.Table.from_batches(self._pending, schema=self.schema)
+            raw = pa.Table.from_batches(self._pending)
+            # same columns, annotated schema: no copy
+            table = pa.Table.from_arrays(raw.columns, schema=self.schema)
             self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
             self._flushed_bytes += table.nbytes
             self._pending, self._pending_rows = [], 0
@@ -82,8 +84,7 @@ class ParquetWriter(Writer):
     def write(self, batch: pa.RecordBatch) -> None:
         if not batch.num_rows:
             return
-        self._pending.append(batch.replace_schema_metadata(None).cast(self.schema)
-                             if batch.schema != self.schema else batch)
+        self._pending.append(batch)
         self._pending_rows += batch.num_rows
         self.rows += batch.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS:
