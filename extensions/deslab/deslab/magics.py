@@ -143,15 +143,13 @@ class DesqlMagic(Magics, Configurable):
             print(api.explain(sql, binds=binds, catalog=catalog))
             return None
         if args.run_async:
-            if binds:
-                raise UsageError("--async jobs take SQL without :name binds: put the values in "
-                                 "the SQL, or run it here without --async")
             from deslab.jobs.client import submit_query
 
-            kwargs = {"name": args.name}
-            if args.output:
-                kwargs["output"] = args.output
-            job = submit_query(sql, **kwargs)
+            kwargs = {"name": args.name, "format": args.format,
+                      "compression": args.compression, "binds": binds or None}
+            if args.timeout is not None:
+                kwargs["timeout"] = args.timeout
+            job = submit_query(sql, args.output, **kwargs)
             if var:
                 self.shell.user_ns[var] = job
                 return None

@@ -134,17 +134,18 @@ class OracleBackend(Backend):
             raise self.error(exc, stmt) from None
         if first is None:
             raise QueryError("the catalog returned no result description for this query")
-        first_batch = pa.record_batch(first)
+        # OracleDataFrame speaks the Arrow C stream interface
+        first_table = pa.table(first)
 
         def batches():
-            yield first_batch
+            yield from first_table.to_batches()
             try:
                 for frame in frames:
-                    yield pa.record_batch(frame)
+                    yield from pa.table(frame).to_batches()
             except oracledb.Error as exc:
                 raise self.error(exc, stmt) from None
 
-        return pa.RecordBatchReader.from_batches(first_batch.schema, batches())
+        return pa.RecordBatchReader.from_batches(first_table.schema, batches())
 
     def explain(self, stmt: Statement, binds: dict) -> str:
         conn = self._connection()
