@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from jobs_helpers import (  # noqa: E402
+from tests.jobs.jobs_helpers import (  # noqa: E402
     CHP,
     HUB_CONFIG,
     PY,

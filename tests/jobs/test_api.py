@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 from astropy.table import Table
-from jobs_helpers import SLOW_SQL, Client, Hub
+
+from tests.jobs.jobs_helpers import SLOW_SQL, Client, Hub
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from aiosmtpd.controller import Controller
-from jobs_helpers import SLOW_SQL, free_port
+
+from tests.jobs.jobs_helpers import SLOW_SQL, free_port
 
 pytestmark = pytest.mark.integration
 

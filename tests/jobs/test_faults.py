@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from jobs_helpers import SLOW_SQL, Client, Hub
+
+from tests.jobs.jobs_helpers import SLOW_SQL, Client, Hub
 
 pytestmark = pytest.mark.integration
 

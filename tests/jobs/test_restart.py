@@ -8,7 +8,8 @@ import signal
 import time
 
 import pytest
-from jobs_helpers import SLOW_SQL
+
+from tests.jobs.jobs_helpers import SLOW_SQL
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
