@@ -82,7 +82,7 @@ def rows_of(positions: Any, max_rows: int) -> list[dict[str, Any]]:
     if isinstance(positions, str | os.PathLike):
         text = str(positions)
         if isinstance(positions, os.PathLike) or "\n" not in text.strip():
-            if isinstance(positions, os.PathLike) or Path(text).exists() or "," not in text:
+            if isinstance(positions, os.PathLike) or _is_file(text) or "," not in text:
                 return _csv_rows(_read_text(Path(text)), text, max_rows)
         return _csv_rows(text, "the CSV text", max_rows)
     if isinstance(positions, bytes):
@@ -98,16 +98,25 @@ def rows_of(positions: Any, max_rows: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte: not a file
+        return False
+
+
 def _read_text(path: Path) -> str:
+    shown = str(path) if len(str(path)) <= 200 else str(path)[:200] + "..."
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise CutoutError(f"the CSV file {path} does not exist") from None
+        raise CutoutError(f"the CSV file {shown} does not exist") from None
     except IsADirectoryError:
-        raise CutoutError(f"{path} is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise CutoutError(f"cannot read {path}: {exc.strerror}") from None
-    return _decode(data, str(path))
+        raise CutoutError(f"{shown} is a directory, not a CSV file") from None
+    except (OSError, ValueError) as exc:
+        raise CutoutError(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}"
+                          ) from None
+    return _decode(data, shown)
 
 
 def _decode(data: bytes, name: str) -> str:
