@@ -84,7 +84,7 @@ def fit_dask(est: ExtendedIsolationForest, X: Any, n_batches: int | None = None)
             "rows in the query, or pass drop_invalid=True to score_catalog to skip them"
         )
     est._plan(n_rows, d, names if is_frame else None)
-    warn_constant_columns(np.vstack([lo, hi]), names)
+    warn_constant_columns(np.vstack([lo, hi]), names, (bad, lo, hi))
     k = est.extension_level_ + 1
     plans = [
         _forest.draw_sample(seed, n_rows, est.max_samples_)

@@ -15,6 +15,7 @@ from deslab.anomaly.validation import (
     check_extension_level,
     check_finite,
     check_nonempty,
+    column_stats,
     feature_matrix,
     warn_constant_columns,
 )
@@ -197,10 +198,11 @@ class ExtendedIsolationForest:
             return fit_dask(self, X)
         x, names = feature_matrix(X)
         check_nonempty(x, names)
-        check_finite(x, names)
+        stats = column_stats(x)
+        check_finite(x, names, stats)
         named = not isinstance(X, np.ndarray) or X.dtype.names is not None
         self._plan(x.shape[0], x.shape[1], names if named else None)
-        warn_constant_columns(x, names)
+        warn_constant_columns(x, names, stats)
         k = self.extension_level_ + 1
         trees = []
         for seed in _forest.tree_seeds(self.seed_, self.n_estimators):

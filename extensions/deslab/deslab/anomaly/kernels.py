@@ -205,3 +205,23 @@ def path_length_sums(x, feat, plane, left, value, roots, depths, out):
         for p in range(nb):
             out[b + p] = acc[p]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def column_stats(x):
+    """One pass over ``x``: per column, the count of non-finite values and the finite range."""
+    n, d = x.shape
+    bad = np.zeros(d, dtype=np.int64)
+    lo = np.full(d, np.inf)
+    hi = np.full(d, -np.inf)
+    for i in range(n):
+        for j in range(d):
+            v = x[i, j]
+            if not np.isfinite(v):
+                bad[j] += 1
+            else:
+                if v < lo[j]:
+                    lo[j] = v
+                if v > hi[j]:
+                    hi[j] = v
+    return bad, lo, hi

@@ -61,15 +61,22 @@ def check_nonempty(x: np.ndarray, names: list[str]) -> None:
         )
 
 
-def nonfinite_columns(x: np.ndarray, names: list[str]) -> dict[str, int]:
+def column_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column: how many values are NaN or infinite, and the smallest and largest others."""
+    from deslab.anomaly.kernels import column_stats as stats
+
+    return stats(np.ascontiguousarray(x, dtype=np.float64))
+
+
+def nonfinite_columns(x: np.ndarray, names: list[str],
+                      stats: tuple | None = None) -> dict[str, int]:
     """Columns holding NaN or infinite values, with how many rows each."""
-    bad = ~np.isfinite(x)
-    counts = bad.sum(axis=0)
+    counts = (stats or column_stats(x))[0]
     return {names[i]: int(c) for i, c in enumerate(counts) if c}
 
 
-def check_finite(x: np.ndarray, names: list[str]) -> None:
-    bad = nonfinite_columns(x, names)
+def check_finite(x: np.ndarray, names: list[str], stats: tuple | None = None) -> None:
+    bad = nonfinite_columns(x, names, stats)
     if bad:
         listed = ", ".join(f"{c} ({n} rows)" for c, n in bad.items())
         raise AnomalyError(
@@ -86,9 +93,11 @@ def check_columns(x: np.ndarray, n_features: int) -> None:
         )
 
 
-def warn_constant_columns(x: np.ndarray, names: list[str]) -> list[str]:
+def warn_constant_columns(x: np.ndarray, names: list[str],
+                          stats: tuple | None = None) -> list[str]:
     """Warn about columns with a single value; fail if every column is constant."""
-    const = [names[i] for i in range(x.shape[1]) if x.shape[0] and np.all(x[:, i] == x[0, i])]
+    _, lo, hi = stats or column_stats(x)
+    const = [names[i] for i in range(len(names)) if lo[i] >= hi[i]]
     if const and len(const) == x.shape[1]:
         raise AnomalyError(
             f"every feature column is constant ({', '.join(const)}): there is nothing to "
