@@ -28,7 +28,7 @@ from typing import Any
 import psutil
 
 from deslab_hub.auth import USERNAME_PATTERN, ensure_password
-from deslab_hub.config import PlatformSettings, build_config
+from deslab_hub.config import PLATFORM_ENV, PlatformSettings, build_config
 from deslab_hub.secretfiles import ensure_secret_file
 from deslab_hub.spawner import kill_process_tree
 
@@ -336,6 +336,33 @@ def lock_data_dir(data_dir: Path) -> Any:
     return handle
 
 
+def stop_stale_processes(data_dir: Path) -> int:
+    """Stop what an earlier run on ``data_dir`` left behind when it was killed (kill -9).
+
+    User servers, their kernels and the services carry ``DESLAB_PLATFORM_DIR`` in their
+    environment; once this run holds the data directory's lock, any such process belongs to
+    a dead run: its tokens and URLs are stale, and a second job scheduler on the same
+    database must not run. (The proxy is handled by JupyterHub through its pid file.)
+    """
+    me = os.getpid()
+    stale = []
+    for proc in psutil.process_iter(["pid"]):
+        if proc.pid == me:
+            continue
+        try:
+            if proc.environ().get(PLATFORM_ENV) == str(data_dir):
+                stale.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    if stale:
+        print(
+            f"deslab-hub: stopping {len(stale)} processes left by an earlier run on {data_dir}",
+            file=sys.stderr,
+        )
+        kill_process_tree(stale, timeout=5.0)
+    return len(stale)
+
+
 def become_subreaper() -> None:
     """Adopt orphaned descendants (e.g. kernels of a killed server) so they are stopped too."""
     try:
@@ -432,11 +459,24 @@ def run_hub(settings: PlatformSettings, password: str, new_password: bool) -> in
 def cmd_up(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).expanduser().resolve()
     parse_users(args.users)
-    check_port(args.ip, args.port)
     proxy = find_proxy()
     check_data_dir(data_dir)
     check_hub_database(data_dir / "jupyterhub.sqlite")
-    lock = lock_data_dir(data_dir)
+    lock = None
+    if data_dir.is_dir():
+        # an earlier run killed with SIGKILL may still hold the port through its proxy
+        lock = lock_data_dir(data_dir)
+        stop_stale_processes(data_dir)
+    try:
+        check_port(args.ip, args.port)
+    except SetupError:
+        if lock is not None:
+            lock.close()
+        raise
+    if lock is None:
+        lock = lock_data_dir(data_dir)
+    # inherited by the proxy; the spawner and the services set it for their processes
+    os.environ[PLATFORM_ENV] = str(data_dir)
     become_subreaper()
     try:
         settings, password, new_password = prepare_settings(args, data_dir, proxy)

@@ -24,6 +24,9 @@ from traitlets import Bool, Dict, Enum, HasTraits, Int, List, Unicode
 from traitlets.config import Config
 
 JOBS_SERVICE = "jobs"
+# set on every process of a local platform (services, user servers, kernels) to its data
+# directory, so that a later run can find what a killed run left behind
+PLATFORM_ENV = "DESLAB_PLATFORM_DIR"
 CULLER_SERVICE = "idle-culler"
 JOBS_ACCESS_SCOPE = f"access:services!service={JOBS_SERVICE}"
 
@@ -237,6 +240,8 @@ def _configure_roles_and_services(c: Config, s: PlatformSettings) -> None:
         }
         if s.culler_api_token:
             culler["api_token"] = s.culler_api_token
+        if s.mode == "local":
+            culler["environment"] = {PLATFORM_ENV: s.data_dir}
         services.append(culler)
         roles.append(
             {
@@ -254,6 +259,7 @@ def _jobs_environment(s: PlatformSettings) -> dict[str, str]:
     # names and meanings: deslab_hub.jobs.settings.JobServiceSettings
     env = {"DESLAB_JOBS_HOME_TEMPLATE": s.home_template()}
     if s.mode == "local":
+        env[PLATFORM_ENV] = s.data_dir
         env["DESLAB_JOBS_DATA_DIR"] = s.data_dir
         env["DESLAB_JOBS_DB_URL"] = f"sqlite:///{Path(s.data_dir) / 'jobs.sqlite'}"
         env["DESLAB_JOBS_PUBLIC_URL"] = s.public_url
@@ -278,6 +284,7 @@ def _configure_local(c: Config, s: PlatformSettings) -> None:
     c.LocalDeslabSpawner.tiles_dir = s.tiles_dir
     c.LocalDeslabSpawner.jobs_url = f"{s.public_url}services/{JOBS_SERVICE}/"
     c.LocalDeslabSpawner.venv_bin = str(Path(s.python).parent)
+    c.LocalDeslabSpawner.environment = {PLATFORM_ENV: s.data_dir}
     c.JupyterHub.authenticator_class = "deslab_hub.auth.LocalPasswordAuthenticator"
     if s.password_file:
         c.LocalPasswordAuthenticator.password_file = s.password_file

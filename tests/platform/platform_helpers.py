@@ -130,7 +130,8 @@ class HubUser:
     def url(self) -> str:
         return self.platform.url
 
-    def login(self, password: str) -> requests.Response:
+    def login(self, password: str, follow: bool = True) -> requests.Response:
+        """Log in through the form; following the redirect starts the server, as in a browser."""
         r = self.session.get(self.url + "hub/login", timeout=30)
         r.raise_for_status()
         m = re.search(r'name="_xsrf"\s+value="([^"]+)"', r.text)
@@ -139,7 +140,7 @@ class HubUser:
             self.url + "hub/login",
             data={"username": self.name, "password": password, "_xsrf": xsrf},
             timeout=30,
-            allow_redirects=True,
+            allow_redirects=follow,
         )
 
     def logged_in(self) -> bool:

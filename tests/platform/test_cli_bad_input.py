@@ -7,7 +7,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from platform_helpers import DESLAB_HUB, REPO, VENV_BIN, free_port, venv_env
+from tests.platform.platform_helpers import DESLAB_HUB, REPO, VENV_BIN, free_port, venv_env
 
 
 def run_up(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from platform_helpers import REPO, HubUser, Kernel, Platform, free_port
+
+from tests.platform.platform_helpers import REPO, HubUser, Kernel, Platform, free_port
 
 TUTORIALS = sorted((REPO / "extensions/deslab/deslab/tutorials").glob("*.ipynb"))
 

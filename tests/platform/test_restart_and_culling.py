@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import stat
 import subprocess
@@ -9,7 +10,8 @@ import time
 
 import pytest
 import requests
-from platform_helpers import DESLAB_HUB, HubUser, Platform, free_port, venv_env
+
+from tests.platform.platform_helpers import DESLAB_HUB, HubUser, Platform, free_port, venv_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -94,3 +96,35 @@ def test_secrets_are_private_and_reused_across_restarts(platform: Platform) -> N
     r = alice.session.get(platform.url + "hub/home", allow_redirects=False, timeout=30)
     assert r.status_code == 200, r.headers.get("Location")
 
+
+
+def test_a_restart_after_kill_9_stops_what_the_dead_run_left(platform: Platform) -> None:
+    password = (platform.data_dir / "password").read_text().strip()
+    alice = HubUser(platform, "alice")
+    alice.login(password)
+    alice.create_token()
+    alice.wait_server()
+    orphans = {p.pid for p in platform.descendants()}
+    assert len(orphans) >= 4  # proxy, job service, culler, alice's server
+    platform.proc.send_signal(signal.SIGKILL)
+    platform.proc.wait()
+    platform.log.close()
+
+    platform.start()
+    left = [pid for pid in orphans if _alive(pid)]
+    assert left == [], platform.log_tail()
+    # the hub's record of alice's server was cleared, so she can start a fresh one
+    alice = HubUser(platform, "alice")
+    alice.login(password, follow=False)
+    alice.create_token()
+    servers = alice.api("GET", "hub/api/users/alice").json()["servers"]
+    assert servers == {}, json.dumps(servers)
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
