@@ -16,7 +16,7 @@ from deslab_hub.jobs.ids import is_valid_job_id
 
 # what a user name may look like when it becomes a directory name
 SAFE_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,254}$")
-RESULT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+RESULT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$")  # "+": DES tile names
 
 
 class PathError(ValueError):
