@@ -128,3 +128,14 @@ def test_fitting_is_fast_and_reuses_the_compiled_code(tmp_path) -> None:
     for kernel in ("grow_tree", "path_length_sums"):
         assert f"kernels.{kernel}" in run.stdout and "data loaded" in run.stdout
     assert "[cache] data saved" not in run.stdout
+
+
+def test_public_names_after_a_bare_import_deslab() -> None:
+    code = (
+        "import deslab\n"
+        "print(deslab.anomaly.ExtendedIsolationForest.__name__, deslab.anomaly.score_catalog"
+        ".__name__, deslab.dask.cluster.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["ExtendedIsolationForest", "score_catalog", "cluster"]

@@ -35,7 +35,13 @@ _API = {
 __all__ = sorted(_API) + ["__version__"]
 
 
+# subpackages reachable as attributes after a bare `import deslab` (deslab.anomaly.score_catalog)
+_SUBPACKAGES = ("anomaly", "dask")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"deslab.{name}")
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'deslab' has no attribute {name!r}")
