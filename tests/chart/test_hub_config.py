@@ -18,7 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.chart.conftest import (
+from tests.chart.chart_helpers import (
     CASES,
     KUBE_VERSION,
     NAMESPACE,
