@@ -65,8 +65,14 @@ class ParquetWriter(Writer):
             **(self.schema.metadata or {}),
             b"table_meta_yaml": astropy_yaml(schema, self.column_meta, self.provenance).encode(),
         })
+        # dictionary-encode strings only: trying dictionaries on float columns costs 5x the
+        # CPU of the whole write and makes the file larger
+        strings = [f.name for f in schema
+                   if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                   or pa.types.is_binary(f.type)]
         self._writer = pq.ParquetWriter(
             str(self.path), self.schema, compression=self.compression or "snappy",
+            use_dictionary=strings or False,
         )
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
