@@ -241,6 +241,8 @@ def ensure_demo_survey(data_dir: Path, rows: int | None, tiles: int | None) -> P
     demo = data_dir / "demo"
     if (demo / "catalog.duckdb").exists():
         return demo
+    for leftover in data_dir.glob(".demo-*"):  # from a run killed while generating
+        shutil.rmtree(leftover, ignore_errors=True)
     print(f"deslab-hub: generating the demo survey into {demo} (once) ...", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=data_dir))
     cmd = [sys.executable, "-m", "deslab.cli", "demo-data", "--out", str(tmp)]

@@ -186,7 +186,6 @@ def _configure_hub(c: Config, s: PlatformSettings) -> None:
     c.Spawner.start_timeout = s.spawn_timeout
     c.Spawner.http_timeout = s.spawn_timeout
     c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
-    c.Authenticator.allow_all = not s.users
     if s.users:
         c.Authenticator.allowed_users = set(s.users)
     if s.admin_users:
@@ -286,6 +285,8 @@ def _configure_local(c: Config, s: PlatformSettings) -> None:
     c.LocalDeslabSpawner.venv_bin = str(Path(s.python).parent)
     c.LocalDeslabSpawner.environment = {PLATFORM_ENV: s.data_dir}
     c.JupyterHub.authenticator_class = "deslab_hub.auth.LocalPasswordAuthenticator"
+    # anyone with the shared password, unless --users names who may log in
+    c.Authenticator.allow_all = not s.users
     if s.password_file:
         c.LocalPasswordAuthenticator.password_file = s.password_file
     c.JupyterHub.template_vars = {
