@@ -22,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "platform"))
+sys.path.insert(0, str(REPO))
 
-from platform_helpers import VENV_BIN, HubUser, Platform, free_port, venv_env  # noqa: E402
+from tests.platform.platform_helpers import VENV_BIN, HubUser, Platform, free_port, venv_env  # noqa: E402
 
 PLAIN_PASSWORD = "plain-benchmark-password"
 
