@@ -216,9 +216,12 @@ def test_tutorial_runs_in_a_user_server(users: dict[str, HubUser], notebook: str
 def test_ctrl_c_stops_everything_it_started(
     platform: Platform, users: dict[str, HubUser]
 ) -> None:
+    # a kernel still running when the platform stops (it runs in its own session)
+    kernel = Kernel.start(users["alice"])
+    assert kernel.execute("print('busy')")["stdout"] == "busy\n"
     platform.remember_processes()
-    # the hub, the proxy, both services, two user servers (and their kernels)
-    assert len(platform.started_pids) >= 5
+    # the hub, the proxy, both services, two user servers and the kernel
+    assert len(platform.started_pids) >= 6
     rc = platform.stop(signal.SIGINT)
     assert rc == 0, platform.log_tail()
     assert platform.leftovers() == []
