@@ -13,6 +13,7 @@ function esm(name) {
 }
 
 export default {
+  cacheDir: `${ext}node_modules/.vite-tests`,
   resolve: {
     alias: {
       '@codemirror/autocomplete': esm('@codemirror/autocomplete'),
