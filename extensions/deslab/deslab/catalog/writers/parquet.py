@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from deslab.catalog.writers.base import Writer
 
-ROW_GROUP_ROWS = 1 << 20
+ROW_GROUP_ROWS = 1 << 18  # ~60 MB of a 46-column result: bounded memory
 
 
 def astropy_yaml(schema: pa.Schema, column_meta: dict, provenance) -> str:
@@ -55,7 +55,7 @@ def annotate(schema: pa.Schema, column_meta: dict) -> pa.Schema:
 
 
 class ParquetWriter(Writer):
-    """Streaming Parquet writer (row groups of up to 1M rows; codec from ``compression``,
+    """Streaming Parquet writer (row groups of up to 256k rows; codec from ``compression``,
     snappy by default). Provenance is in the file's key-value metadata under ``deslab.*``."""
 
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
