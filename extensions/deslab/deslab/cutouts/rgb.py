@@ -1,7 +1,7 @@
 """Colour images: Lupton et al. (2004) RGB from three bands, written as PNG quickly.
 
-The colour mapping is astropy's :func:`~astropy.visualization.make_lupton_rgb`; the PNG is
-encoded here without adaptive filters at zlib level 1 (the default path through matplotlib
+The colour mapping is that of astropy's :func:`~astropy.visualization.make_lupton_rgb`
+(computed here in float32, equal output, several times faster); the PNG is encoded here without adaptive filters at zlib level 1 (the default path through matplotlib
 spends most of its time encoding). North is up and east to the left.
 """
 
@@ -57,13 +57,32 @@ def order_rgb(bands: str) -> tuple[str, str, str]:
 
 def lupton_rgb(red: np.ndarray, green: np.ndarray, blue: np.ndarray,
                params: LuptonParams) -> np.ndarray:
-    """uint8 RGB array (rows bottom to top, as the FITS data) of three same-shape images."""
-    from astropy.visualization import make_lupton_rgb
+    """uint8 RGB array (rows bottom to top, as the FITS data) of three same-shape images.
 
-    imgs = [np.nan_to_num(np.asarray(a, dtype=np.float32), nan=0.0) for a in (red, green, blue)]
+    The same computation as astropy's ``make_lupton_rgb(red, green, blue, minimum, stretch,
+    Q)`` (Lupton et al. 2004: an asinh stretch of the mean intensity, colours kept, clipped
+    at the brightest band), done in float32 in a few passes; NaN pixels count as zero.
+    ``tests/cutouts`` checks that the output equals astropy's.
+    """
+    q = float(params.Q)
+    if abs(q) < 1.0 / 2**23:  # as astropy's LuptonAsinhStretch
+        q = 0.1
+    q = min(q, 1e10)
+    slope = np.float32(0.1 / np.arcsinh(0.1 * q))
+    soften = np.float32(q / float(params.stretch))
+    img = np.stack([np.asarray(a, dtype=np.float32) for a in (red, green, blue)])
+    np.nan_to_num(img, copy=False, nan=0.0)
+    img -= np.float32(params.minimum)
+    intensity = (img[0] + img[1] + img[2]) / np.float32(3.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return make_lupton_rgb(*imgs, minimum=params.minimum, stretch=params.stretch,
-                               Q=params.Q)
+        f = np.arcsinh(intensity * soften) * slope
+        norm = np.where(intensity <= 0, np.float32(0.0), f / intensity)
+        img *= norm
+        np.clip(img, 0.0, None, out=img)
+        peak = img.max(axis=0)
+        img = np.where(peak > 1.0, img / peak, img)
+    img *= np.float32(255.0)
+    return np.ascontiguousarray(np.moveaxis(img.astype(np.uint8), 0, -1))
 
 
 def png_bytes(rgb: np.ndarray, level: int = PNG_LEVEL) -> bytes:
