@@ -348,4 +348,7 @@ def load_ipython_extension(ip: Any) -> None:
     """Register the magics and the ``%%desql`` completer (``%load_ext deslab``)."""
     ip.register_magics(DesqlMagic(ip))
     register_completer(ip)
+    from deslab.jobs.magics import register as register_jobs_magics
+
+    register_jobs_magics(ip)  # %desjobs
     # highlight %%desql cells as SQL in the classic notebook / lab code mirror (best effort)
