@@ -83,3 +83,10 @@ def test_home_dirs_and_result_paths_stay_inside(tmp_path) -> None:
         with pytest.raises(PathError):
             result_path(out, bad)
     assert [r["name"] for r in list_results(out)] == ["ok.fits"]
+
+
+def test_cutout_positions_as_a_file_stay_in_the_home() -> None:
+    assert types.validate_cutout({"positions": "lists/targets.csv"})["positions"]
+    for bad in ["/etc/passwd", "../x.csv", "a/../../x.csv", "~/x.csv", "notes.txt"]:
+        with pytest.raises(types.ParamError, match="relative to your home"):
+            types.validate_cutout({"positions": bad})

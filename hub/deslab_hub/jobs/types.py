@@ -19,6 +19,7 @@ COMMON_FIELDS = ("type", "name", "execution_duration", "lifetime_days", "destruc
 
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 BIND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+HOME_CSV = re.compile(r"^(?!.*\.\.)(?!/)(?!~)[A-Za-z0-9_][A-Za-z0-9_./-]{0,250}\.csv$")
 COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 # query result formats (what deslab.query_to_file writes): extension -> format, longest first
@@ -214,6 +215,13 @@ def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
             raise ParamError("'positions' is empty: give CSV text with RA,DEC columns")
         if len(positions.encode()) > MAX_POSITIONS_BYTES:
             raise ParamError(f"'positions' is larger than {MAX_POSITIONS_BYTES} bytes")
+        text = positions.strip()
+        if "\n" not in text and "," not in text and not HOME_CSV.fullmatch(text):
+            # one line without a comma is a CSV file in the owner's home
+            raise ParamError(
+                "'positions' names a file: give a .csv path relative to your home, without "
+                "'..' (e.g. \"lists/targets.csv\"), or the CSV text itself"
+            )
     elif isinstance(positions, list):
         if not positions:
             raise ParamError("'positions' is an empty list: give [[ra, dec], ...]")

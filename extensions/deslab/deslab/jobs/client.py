@@ -247,11 +247,22 @@ class Job:
         name = name or files[0]["name"]
         local = self.directory / name
         if local.is_file():
-            return Table.read(local)
-        r = self._client.request("GET", f"/jobs/{self.id}/results/{name}")
-        fmt = {".fits": "fits", ".csv": "ascii.csv", ".vot": "votable", ".parquet": "parquet",
-               ".h5": "hdf5"}.get(Path(name).suffix.lower())
-        return Table.read(io.BytesIO(r.content), format=fmt)
+            data = local.read_bytes() if name.lower().endswith((".csv", ".csv.gz")) else None
+            if data is None:
+                return Table.read(local)
+        else:
+            data = self._client.request("GET", f"/jobs/{self.id}/results/{name}").content
+        low = name.lower()
+        if low.endswith(".gz"):
+            import gzip
+
+            data, low = gzip.decompress(data), low[:-3]
+        if low.endswith(".csv"):  # DESlab writes ECSV (CSV with a typed header)
+            fmt = "ascii.ecsv" if data.startswith(b"# %ECSV") else "ascii.csv"
+            return Table.read(data.decode("utf-8"), format=fmt)
+        fmt = {".fits": "fits", ".fit": "fits", ".vot": "votable", ".xml": "votable",
+               ".parquet": "parquet", ".h5": "hdf5", ".hdf5": "hdf5"}.get(Path(low).suffix)
+        return Table.read(io.BytesIO(data), format=fmt)
 
     def row(self) -> dict[str, Any]:
         d = self._data
