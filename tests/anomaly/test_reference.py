@@ -60,3 +60,23 @@ def test_tree_structure_follows_the_reference_rules() -> None:
     children = f.size[f.left[internal]] + f.size[f.left[internal] + 1]
     np.testing.assert_array_equal(children, f.size[internal])
     assert np.all(f.size[f.roots] == 256)
+
+
+@pytest.mark.parametrize(("d", "ext"), [(3, 2), (6, 0), (20, 19), (40, 25)])
+def test_scoring_routes_each_training_sample_as_the_growth_did(d: int, ext: int) -> None:
+    # every tree's own sample, scored, lands in leaves holding exactly the sizes recorded
+    # while growing: the scorer and the grower compute x . n the same way
+    from deslab.anomaly import forest as F
+    from deslab.anomaly.forest import Forest
+
+    x = np.random.default_rng(d).standard_t(3, size=(3000, d))
+    model = ExtendedIsolationForest(n_estimators=12, extension_level=ext, random_state=d).fit(x)
+    f = model.forest_
+    for t, seed in enumerate(F.tree_seeds(model.seed_, 12)):
+        _, idx = F.draw_sample(seed, len(x), model.max_samples_)
+        a, b = f.roots[t], (f.roots[t + 1] if t + 1 < f.n_trees else len(f.thresh))
+        one = Forest(f.feat[a:b], f.weight[a:b], f.thresh[a:b], f.left[a:b] - a,
+                     f.value[a:b], f.size[a:b], np.array([0]), f.depths[t:t + 1], d, 256)
+        leaves = f.thresh[a:b] == np.inf
+        expected = float(np.sum(f.size[a:b][leaves] * f.value[a:b][leaves]))
+        assert one.path_length_sums(x[idx]).sum() == pytest.approx(expected, rel=1e-12)

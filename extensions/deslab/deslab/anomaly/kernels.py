@@ -8,6 +8,13 @@ components are stored, in increasing feature order, so ``x . n`` sums the same p
 the same order as the reference's full inner product (the zero terms add nothing) and the
 threshold ``p . n`` is kept as one float per node.
 
+Dot products ``x . n`` and ``p . n`` are summed term by term in increasing feature order when
+``k < WIDE``; for ``k >= WIDE`` (many non-zero components) the terms go round-robin into four
+partial sums, added as ``(s0 + s1) + (s2 + s3)`` before the remaining ``k mod 4`` terms, which
+shortens the chain of dependent additions. The order is fixed by ``k`` alone, and the code is
+compiled without fast-math, so growing and scoring agree and results do not depend on the
+machine.
+
 Nodes of a tree are stored breadth first with the two children of a node side by side
 (``right = left + 1``), so a split is ``node = left[node] + (x . n >= p . n)``. A leaf points
 to itself with a zero normal and an infinite threshold, which lets the scorer walk every point
@@ -23,6 +30,33 @@ import numba
 import numpy as np
 
 EULER_CONSTANT = 0.5772156649  # the value the reference implementation uses
+WIDE = 16  # from this many non-zero components on, dot products use four partial sums
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def reduce_terms(t, k):
+    """Sum the ``k`` products in ``t`` by the fixed rule of this module (see above)."""
+    if k < WIDE:
+        s = 0.0
+        for j in range(k):
+            s += t[j]
+        return s
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = 0
+    while j + 4 <= k:
+        s0 += t[j]
+        s1 += t[j + 1]
+        s2 += t[j + 2]
+        s3 += t[j + 3]
+        j += 4
+    s = (s0 + s1) + (s2 + s3)
+    while j < k:
+        s += t[j]
+        j += 1
+    return s
 
 
 @numba.njit(cache=True, nogil=True)
@@ -68,6 +102,7 @@ def grow_tree(xs, rng, limit, k):
     dims = np.arange(d).astype(np.int32)
     chosen = np.empty(k, dtype=np.int32)
     normal = np.empty(k, dtype=np.float64)
+    terms = np.empty(k, dtype=np.float64)
 
     size[0] = psi
     n_nodes = 1
@@ -99,7 +134,6 @@ def grow_tree(xs, rng, limit, k):
             for j in range(k):
                 chosen[j] = dims[j]
             chosen.sort()
-        thr = 0.0
         for j in range(k):
             f = chosen[j]
             lo = xs[perm[s0], f]
@@ -113,13 +147,14 @@ def grow_tree(xs, rng, limit, k):
             nj = rng.normal()
             pj = lo + (hi - lo) * rng.random()
             normal[j] = nj
-            thr += pj * nj
+            terms[j] = pj * nj
+        thr = reduce_terms(terms, k)
         # partition the node's points: x . n < p . n goes left
         n_left = 0
         for i in range(s0, s0 + m):
-            s = 0.0
             for j in range(k):
-                s += xs[perm[i], chosen[j]] * normal[j]
+                terms[j] = xs[perm[i], chosen[j]] * normal[j]
+            s = reduce_terms(terms, k)
             dots[i - s0] = s
             if s < thr:
                 n_left += 1
@@ -168,8 +203,9 @@ def path_length_sums(x, feat, plane, left, value, roots, depths, out):
     ``plane[node]`` holds the ``k`` non-zero normal components then the threshold ``p . n``;
     ``left`` holds global node indices; tree ``t`` starts at ``roots[t]`` and is walked for
     ``depths[t]`` levels (leaves point to themselves). A block of points goes through a tree
-    together; each point's ``x . n`` is summed feature by feature in increasing order, as in
-    the reference, so the result does not depend on the block, the partition or the machine.
+    together; each point's ``x . n`` is summed by the rule of :func:`reduce_terms`, as when
+    the tree was grown, so the result does not depend on the block, the partition or the
+    machine.
     """
     n, d = x.shape
     k = feat.shape[1]
@@ -186,7 +222,27 @@ def path_length_sums(x, feat, plane, left, value, roots, depths, out):
             for p in range(nb):
                 nodes[p] = r
             for _ in range(depths[t]):
-                if dense:
+                if k >= WIDE:  # four partial sums, as reduce_terms
+                    for p in range(nb):
+                        nd = nodes[p]
+                        i = b + p
+                        s0 = 0.0
+                        s1 = 0.0
+                        s2 = 0.0
+                        s3 = 0.0
+                        j = 0
+                        while j + 4 <= k:
+                            s0 += x[i, feat[nd, j]] * plane[nd, j]
+                            s1 += x[i, feat[nd, j + 1]] * plane[nd, j + 1]
+                            s2 += x[i, feat[nd, j + 2]] * plane[nd, j + 2]
+                            s3 += x[i, feat[nd, j + 3]] * plane[nd, j + 3]
+                            j += 4
+                        s = (s0 + s1) + (s2 + s3)
+                        while j < k:
+                            s += x[i, feat[nd, j]] * plane[nd, j]
+                            j += 1
+                        nodes[p] = left[nd] + (s >= plane[nd, k])
+                elif dense:
                     for p in range(nb):
                         nd = nodes[p]
                         s = 0.0
