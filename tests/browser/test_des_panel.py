@@ -253,3 +253,19 @@ def test_desql_cells_are_highlighted_as_sql(lab: Page):
     python_keyword = lab.evaluate(keyword_color, "import")
     assert sql_color == python_keyword, (sql_color, python_keyword)
     shot(lab, "09-desql-highlighting")
+
+
+def test_insert_cell_loads_a_query_result_in_the_notebook(lab: Page):
+    # the notebook of the previous test is the current one; go back to the DES tab
+    lab.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="DES").first.click()
+    show(lab, "jobs")
+    job_row(lab, "tile objects").locator(".deslab-insert").click()
+    nb = lab.locator(".jp-NotebookPanel").last
+    expect(nb).to_be_visible()
+    cell = nb.locator(".jp-CodeCell", has_text="Table.read(")
+    expect(cell).to_have_count(1)
+    expect(cell).to_contain_text("result.csv.gz")
+    cell.locator(".jp-InputPrompt").click()
+    lab.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-OutputArea-output")).to_contain_text("Table length=", timeout=90_000)
+    shot(lab, "10-insert-cell")

@@ -15,7 +15,7 @@ export function relativePath(fromDir: string, path: string): string {
 export function readerFor(name: string): string {
   const n = name.toLowerCase();
   if (n.endsWith('.csv') || n.endsWith('.csv.gz')) {
-    return 'format="ascii.csv"';
+    return 'format="ascii.ecsv"'; // deslab writes CSV with an ECSV header (types, units)
   }
   if (n.endsWith('.parquet') || n.endsWith('.pq')) {
     return 'format="parquet"';
