@@ -151,7 +151,8 @@ class Scheduler:
             "output_dir": job.output_dir,
         }
         try:
-            Path(job.output_dir).mkdir(parents=True, exist_ok=True)
+            if self.runner.name == "local":  # pods create it on the owner's volume
+                Path(job.output_dir).mkdir(parents=True, exist_ok=True)
             handle = await self.runner.start(job, spec, self.worker_env(job))
         except Exception as exc:
             self.log.exception("could not start a worker for job %s", job.id)
