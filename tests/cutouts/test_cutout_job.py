@@ -60,3 +60,45 @@ def test_cutout_task_reads_a_csv_path_in_the_home_and_pairs(survey, tmp_path, mo
                             lambda f, m: seen.append(f))
         assert result["ok"] == 1 and result["files"] == 1
     assert seen[-1] == 1.0
+
+
+def test_cancelling_a_cutout_job_stops_the_worker_and_its_pool(survey, tmp_path):
+    import signal
+    import time
+
+    import numpy as np
+    import psutil
+
+    rng = np.random.default_rng(1)
+    rows = "RA,DEC\n" + "".join(
+        f"{r % 360:.6f},{d:.6f}\n"
+        for r, d in zip(rng.uniform(-0.14, 0.14, 1500), rng.uniform(-0.14, 0.04, 1500),
+                        strict=True))
+    out = tmp_path / "out"
+    out.mkdir()
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"job_id": "c", "type": "cutout", "output_dir": str(out),
+                                "params": {"positions": rows, "bands": "grizY",
+                                           "xsize": 2.0, "ysize": 2.0}}))
+    status = tmp_path / "status.json"
+    proc = subprocess.Popen([sys.executable, "-m", "deslab.jobs.worker", "--spec", str(spec),
+                             "--status", str(status)], env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 120
+        children: list[psutil.Process] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            children = psutil.Process(proc.pid).children(recursive=True)
+            if len(children) >= 2 and status.exists() and json.loads(
+                    status.read_text() or "{}").get("progress"):
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None and len(children) >= 2, "the pool never started"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    state = json.loads(status.read_text())
+    assert state["state"] == "aborted" and state["error"] == "the job was cancelled"
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"pool processes left running: {alive}"

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -289,17 +289,32 @@ def _run(units: list[_Unit], opts: _Options, requests: list[_pos.Request],
             progress(done / max(n_rows, 1), f"{done}/{n_rows} positions (tile {tilename})")
 
     if n_workers > 1 and "fork" in mp.get_all_start_methods():
-        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("fork")) as pool:
-            futures = {pool.submit(process_unit, u, opts): u for u in units}
-            try:
-                for fut in as_completed(futures):
-                    record(fut.result(), futures[fut].tilename)
-            except BaseException:  # cancelled (progress raised) or failed: stop queued units
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        pool = mp.get_context("fork").Pool(n_workers, initializer=_worker_init)
+        try:
+            for tilename, results in pool.imap_unordered(_process_part, [(u, opts)
+                                                                         for u in units]):
+                record(results, tilename)
+        except BaseException:  # cancelled (progress raised), interrupted or failed
+            pool.terminate()
+            raise
+        else:
+            pool.close()
+        finally:
+            pool.join()
     else:
         for u in units:
             record(process_unit(u, opts), u.tilename)
+
+
+def _worker_init() -> None:
+    """Pool processes stop on SIGTERM and leave Ctrl-C to the parent (which ends them)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _process_part(args: tuple[_Unit, _Options]) -> tuple[str, list]:
+    unit, opts = args
+    return unit.tilename, process_unit(unit, opts)
 
 
 def process_unit(unit: _Unit, opts: _Options) -> list[tuple[int, str, str, list[str], str]]:
