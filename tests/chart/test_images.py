@@ -1,11 +1,13 @@
-"""The notebook image, built for real with podman and checked inside with buildah.
+"""The images, built for real with podman and checked inside with buildah.
 
 The Debian base is made offline from Debian packages (``debootstrap`` + ``podman import``,
 no registry) and kept in podman's storage as ``localhost/deslab-base:bookworm``: when it is
 there already it is reused (a cache; the image build and the checks always run). The build
 runs ``scripts/build-images.sh`` (what ``make images`` runs) with podman in chroot isolation;
 pip inside reaches PyPI trusting the host's CA bundle, mounted into the build. Unchanged
-layers (the pinned requirements) come from podman's layer cache.
+layers (the pinned requirements) come from podman's layer cache. The hub image must load
+the configuration the chart renders, with the chart's values and Secret mounted where the
+hub pod has them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "localhost/deslab-base:bookworm"
 IMAGE = "localhost/deslab-test-notebook:test"
+HUB_IMAGE = "localhost/deslab-test-hub:test"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBOOTSTRAP_CACHE = Path.home() / ".cache" / "deslab" / "debootstrap"
@@ -53,8 +56,8 @@ def ensure_base_image() -> None:
         tar.wait()
 
 
-@pytest.fixture(scope="module")
-def notebook_image() -> str:
+def build(image: str) -> None:
+    """``scripts/build-images.sh image`` with podman, on the offline base."""
     for tool in ("podman", "buildah", "debootstrap"):
         assert shutil.which(tool), f"{tool} is missing: run `make setup` (it installs it)"
     t0 = time.monotonic()
@@ -62,8 +65,13 @@ def notebook_image() -> str:
     env = {**os.environ, "ENGINE": "podman", "IMAGE_PREFIX": "localhost/deslab-test-",
            "TAG": "test", "BASE": BASE, "PIP_CERT_FILE": CA_BUNDLE,
            "BUILD_ARGS": "--isolation=chroot --network=host"}
-    run("bash", str(ROOT / "scripts" / "build-images.sh"), "notebook", env=env, timeout=1500)
-    print(f"notebook image ready in {time.monotonic() - t0:.0f} s")
+    run("bash", str(ROOT / "scripts" / "build-images.sh"), image, env=env, timeout=1500)
+    print(f"{image} image ready in {time.monotonic() - t0:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def notebook_image() -> str:
+    build("notebook")
     return IMAGE
 
 
@@ -109,3 +117,33 @@ def test_image_runs_as_jovyan_with_the_lab_extension(container: str) -> None:
     # the tutorials the spawner's postStart hook copies into new homes
     assert inside(container, "sh", "-c", "test -d /opt/deslab/tutorials && echo ok").strip() \
         == "ok"
+
+
+def test_hub_image_loads_the_chart_config(tmp_path: Path) -> None:
+    from tests.chart.chart_helpers import CASES, find, manifests, secret_values
+
+    build("hub")
+    docs = manifests(CASES["everything"])
+    (tmp_path / "values.yaml").write_text(
+        find(docs, "ConfigMap", "-hub-config")["data"]["values.yaml"])
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    for key, value in secret_values(find(docs, "Secret", "-hub-secret")).items():
+        (secrets / key).write_text(value)
+    ctr = run("buildah", "from", "--pull-never", HUB_IMAGE).stdout.strip()
+    try:
+        run("buildah", "copy", ctr, str(tmp_path), "/usr/local/etc/deslab/")
+        out = inside(
+            ctr, "env", "DESLAB_VALUES_FILE=/usr/local/etc/deslab/values.yaml",
+            "DESLAB_SECRETS_DIR=/usr/local/etc/deslab/secrets", "python", "-c",
+            "from jupyterhub.app import JupyterHub; app = JupyterHub(); "
+            "app.load_config_file('/usr/local/etc/jupyterhub/jupyterhub_config.py'); "
+            "print(app.spawner_class.__name__, app.authenticator_class.__name__, "
+            "sorted(s['name'] for s in app.services), app.config.KubeSpawner.image)")
+        assert out.split() == ["KubeSpawner", "GenericOAuthenticator", "['idle-culler',",
+                               "'jobs']", "deslab/notebook:0.1.0"]
+        assert inside(ctr, "id", "-u").strip() == "1000"
+        inside(ctr, "python", "-m", "jupyterhub_idle_culler", "--help")
+        inside(ctr, "python", "-c", "import deslab_hub.jobs.app, kubernetes_asyncio")
+    finally:
+        subprocess.run(["buildah", "rm", ctr], capture_output=True)
