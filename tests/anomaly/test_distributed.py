@@ -49,9 +49,10 @@ def test_dask_array_fit_and_score_equal_single_process(client, data) -> None:
     scores = model.score_samples(X)
     assert isinstance(scores, da.Array)
     np.testing.assert_array_equal(scores.compute(), expected)
-    # the forest went to each worker once, as one scattered piece of data
+    # the forest went to each worker once, as one scattered piece of data, reused next time
+    np.testing.assert_array_equal(model.score_samples(X[:5000]).compute(), expected[:5000])
     held = {k: v for k, v in client.who_has().items() if str(k).startswith("Forest-")}
-    assert held and all(len(workers) == 2 for workers in held.values())
+    assert len(held) == 1 and all(len(workers) == 2 for workers in held.values())
     # a single-process model scores the dask array too
     np.testing.assert_array_equal(ref.score_samples(X.rechunk((7000, 5))).compute(), expected)
 

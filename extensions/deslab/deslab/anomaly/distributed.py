@@ -12,6 +12,7 @@ the same values.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import dask
@@ -130,13 +131,23 @@ def _score_frame(part: Any, forest: _forest.Forest, names: list[str]) -> Any:
     return pd.Series(_score_block(x, forest, names), index=part.index, name="anomaly_score")
 
 
+_scattered: dict[tuple[int, str], Any] = {}
+
+
 def shared_forest(forest: _forest.Forest) -> Any:
     """The forest as the workers see it: scattered once to every worker when a distributed
-    client is active, else a single graph node."""
+    client is active (and reused by later scoring calls), else a single graph node."""
     client = _client()
-    if client is not None:
-        return client.scatter(forest, broadcast=True, hash=False)
-    return dask.delayed(forest, pure=True)
+    if client is None:
+        return dask.delayed(forest, pure=True)
+    key = (id(forest), str(client.id))
+    future = _scattered.get(key)
+    if future is None or future.status != "finished":
+        future = client.scatter(forest, broadcast=True, hash=False)
+        if key not in _scattered:
+            weakref.finalize(forest, _scattered.pop, key, None)
+        _scattered[key] = future
+    return future
 
 
 def score_dask(est: ExtendedIsolationForest, X: Any) -> Any:
