@@ -325,6 +325,9 @@ def process_unit(unit: _Unit, opts: _Options) -> list[tuple[int, str, str, list[
     if opts.rgb_bands:
         wanted |= set(opts.rgb_bands)
     bands = [b for b in "grizY" if b in wanted and b in unit.files]
+    if not bands:
+        msg = f"tile {unit.tilename} has no image in band(s) {''.join(sorted(wanted))}"
+        return [(row, "error", msg, [], "") for row, *_ in unit.rows]
     results: dict[int, dict[str, Any]] = {
         row: {"files": [], "messages": [], "rgb": {}} for row, *_ in unit.rows
     }
