@@ -24,8 +24,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> Platform:
+def platform(tmp_path_factory, demo_survey: Path) -> Platform:
+    """The platform, with the session's demo survey in its data directory (generating it
+    on first start is tested in test_restart_and_culling.py)."""
     base = tmp_path_factory.mktemp("platform")
+    (base / "data").mkdir()
+    (base / "data" / "demo").symlink_to(demo_survey, target_is_directory=True)
     p = Platform(data_dir=base / "data", port=free_port(), log_path=base / "deslab-hub.log")
     p.start(timeout=180)
     yield p

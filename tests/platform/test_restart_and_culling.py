@@ -27,8 +27,8 @@ SECRETS = [
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory) -> Platform:
     base = tmp_path_factory.mktemp("platform-restart")
-    # an external catalog (no demo survey to generate) and a culler that acts in seconds
-    args = ["--catalog", f"duckdb:///{base / 'none.duckdb'}", "--tiles", str(base)]
+    # a small demo survey, generated on first start, and a culler that acts in seconds
+    args = ["--demo-rows", "2000", "--demo-tiles", "1"]
     args += ["--idle-timeout", "8", "--cull-every", "2", "--users", "alice,carol"]
     p = Platform(data_dir=base / "data", port=free_port(), log_path=base / "hub.log", args=args)
     p.start()
@@ -84,6 +84,12 @@ def test_secrets_are_private_and_reused_across_restarts(platform: Platform) -> N
         assert mode == 0o600, f"{name} has mode {oct(mode)}"
     assert stat.S_IMODE((platform.data_dir / "secrets").stat().st_mode) == 0o700
 
+    assert "generating the demo survey" in platform.log_text()
+    catalog = platform.data_dir / "demo" / "catalog.duckdb"
+    generated = catalog.stat().st_mtime_ns
+    assert (platform.data_dir / "demo" / "tiles").is_dir()
+    assert not list(platform.data_dir.glob(".demo-*"))
+
     assert platform.stop(signal.SIGTERM) == 0, platform.log_tail()
     assert platform.leftovers() == []
 
@@ -91,6 +97,8 @@ def test_secrets_are_private_and_reused_across_restarts(platform: Platform) -> N
     platform.start()
     after = {name: (platform.data_dir / name).read_text() for name in SECRETS}
     assert after == before
+    assert catalog.stat().st_mtime_ns == generated  # the demo survey is generated once
+    assert platform.log_text().count("generating the demo survey") == 0
     assert "generated now" not in platform.log_text()
     # the old browser session survives the restart: same cookie secret, same database
     r = alice.session.get(platform.url + "hub/home", allow_redirects=False, timeout=30)
