@@ -52,7 +52,23 @@ def test_job_pods_from_chart_config(case: str, rendered: dict, tmp_path: Path) -
             oracle.get("existingSecret") or "dl-deslab-catalog")
     else:
         assert "DESLAB_CATALOG" not in env and "catalog-secret" not in volumes
-    assert volumes["home"]["persistentVolumeClaim"]["claimName"] == "claim-alice"
+    home = [m for m in container["volumeMounts"] if m["name"] == "home"][0]
+    assert home["mountPath"] == "/home/jovyan"
+    if CASES[case].get("singleuser", {}).get("storage", {}).get("type") == "shared":
+        assert volumes["home"]["persistentVolumeClaim"]["claimName"] == "deslab-homes"
+        assert home["subPath"] == "alice"
+    else:
+        assert volumes["home"]["persistentVolumeClaim"]["claimName"] == "claim-alice"
+        assert "subPath" not in home
+    data = CASES[case].get("catalog", {}).get("data", {}).get("existingClaim")
+    if data:
+        assert volumes["survey-data"]["persistentVolumeClaim"] == {"claimName": data,
+                                                                   "readOnly": True}
+        assert {"name": "survey-data", "mountPath": "/srv/deslab/data", "readOnly": True} in (
+            container["volumeMounts"])
+        assert env["DESLAB_TILES"] == "/srv/deslab/data/tiles"
+    else:
+        assert "survey-data" not in volumes
 
     # the chart's policy for job workers selects these pods
     pol = find(docs, "NetworkPolicy", "-job-workers")

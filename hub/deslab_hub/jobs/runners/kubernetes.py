@@ -102,6 +102,12 @@ class KubernetesRunner(Configurable):
     run_as_gid = Int(100, help="Group id (and fsGroup) of the worker.").tag(config=True)
     node_selector = Dict(help="nodeSelector of the job pods.").tag(config=True)
     tolerations = List(Dict(), help="Tolerations of the job pods.").tag(config=True)
+    extra_volumes = List(
+        Dict(), help="More volumes of the job pods (e.g. the survey data, read-only)."
+    ).tag(config=True)
+    extra_volume_mounts = List(
+        Dict(), help="Mounts of ``extra_volumes`` in the worker container."
+    ).tag(config=True)
 
     def __init__(self, settings: Any = None, log: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -142,11 +148,12 @@ class KubernetesRunner(Configurable):
         home_mount: dict[str, Any] = {"name": "home", "mountPath": self.home_mount_path}
         if self.pvc_sub_path_template:
             home_mount["subPath"] = self.pvc_sub_path_template.format(username=slug)
-        mounts = [home_mount]
+        mounts = [home_mount] + [dict(m) for m in self.extra_volume_mounts]
         volumes: list[dict[str, Any]] = [{
             "name": "home",
             "persistentVolumeClaim": {"claimName": self.pvc_name_template.format(username=slug)},
         }]
+        volumes += [dict(v) for v in self.extra_volumes]
         if self.catalog_secret_name:
             mounts.append({"name": "catalog-secret", "mountPath": "/etc/deslab/catalog",
                            "readOnly": True})
