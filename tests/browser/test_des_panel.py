@@ -179,7 +179,11 @@ def test_cancel_a_running_job(lab: Page):
 def test_cutout_job_shows_its_gallery(lab: Page):
     p = show(lab, "cutouts")
     # two positions on tiles with images, one on a tile without: reported, not fatal
-    p.locator(".deslab-positions").fill("0.05 0.02\n359.95, -0.05\n0.3 0.3")
+    csv = b"RA,DEC\n0.05,0.02\n359.95,-0.05\n0.3,0.3\n"
+    p.locator(".deslab-csv-file").set_input_files(
+        files=[{"name": "positions.csv", "mimeType": "text/csv", "buffer": csv}])
+    expect(p.locator(".deslab-positions")).to_have_value(csv.decode())
+    expect(p.locator(".deslab-status")).to_contain_text("Loaded positions.csv")
     p.locator(".deslab-xsize").fill("0.5")
     p.locator(".deslab-ysize").fill("0.5")
     p.locator(".deslab-job-name").fill("three stamps")
