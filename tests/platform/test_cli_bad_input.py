@@ -81,3 +81,36 @@ def test_invalid_port(tmp_path: Path) -> None:
     proc = run_up("--port", "70000", "--data-dir", str(tmp_path / "data"))
     assert_one_line_error(proc, "70000")
     assert not (tmp_path / "data").exists()
+
+
+def test_stopped_while_generating_the_demo_survey_leaves_nothing_half_written(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [str(DESLAB_HUB), "up", "--port", str(free_port()), "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=venv_env(),
+        cwd=REPO,
+    )
+    deadline = time.monotonic() + 60
+    children: list[psutil.Process] = []
+    while time.monotonic() < deadline and not children:
+        if list(data.glob(".demo-*")):
+            children = psutil.Process(proc.pid).children(recursive=True)
+        time.sleep(0.05)
+    assert children, "the demo survey generation never started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert err.strip().splitlines()[-1] == "deslab-hub up: interrupted"
+    assert not (data / "demo").exists()
+    assert not list(data.glob(".demo-*"))
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
