@@ -105,6 +105,9 @@ class JobServiceApp(Application):
         server.stop()
         await sweeper.stop()
         await scheduler.stop()
+        close = getattr(runner, "close", None)
+        if close is not None:
+            close()
         store.close()
 
     def _log_request(self, handler: Any) -> None:

@@ -188,6 +188,18 @@ class JobServiceSettings(Configurable):
         else of the service's environment (its hub token in particular) reaches a worker.""",
     ).tag(config=True)
 
+    worker_pool_size = Int(
+        help="""Standby workers the local runner keeps started (``DESLAB_JOBS_WORKER_POOL``,
+        default ``max_running``; 0: none). A standby worker has imported the task modules
+        already and takes exactly one job, so a job does not wait for Python's imports;
+        every job still runs in its own process, with its own environment.""",
+    ).tag(config=True)
+
+    @default("worker_pool_size")
+    def _pool(self) -> int:
+        raw = _env("WORKER_POOL")
+        return int(raw) if raw is not None else self.max_running
+
     max_running = Int(
         help="""Jobs executing at once over all users (``DESLAB_JOBS_MAX_RUNNING``, default
         the number of CPUs); more wait QUEUED.""",

@@ -1,6 +1,8 @@
 """``python -m deslab.jobs.worker --spec SPEC.json --status STATUS.json``: run one job.
 
-(In a Kubernetes pod, ``--spec-env DESLAB_JOB_SPEC`` reads the spec from the environment.)
+(In a Kubernetes pod, ``--spec-env DESLAB_JOB_SPEC`` reads the spec from the environment;
+the local runner keeps ``--standby`` workers that have imported the task modules already and
+read their job from stdin, so a job does not wait for Python's imports.)
 
 The job service starts one worker per job (a local subprocess or a Kubernetes pod). The spec
 file says what to run::
@@ -163,16 +165,53 @@ def run_job(spec: dict[str, Any], status: StatusFile, grace: float) -> int:
     return 0
 
 
+def standby() -> tuple[Path, Path]:
+    """Pre-import the tasks' modules, then wait for a job on stdin (local runner's pool).
+
+    The service writes one JSON line: ``spec`` and ``status`` (paths), ``log`` (file that
+    becomes stdout and stderr), ``cwd`` and ``env`` (the job's whole environment). End of
+    input before that line means the service has gone: exit quietly.
+    """
+    import importlib
+
+    for name in os.environ.get("DESLAB_JOBS_PRELOAD", "deslab.catalog.api").split(","):
+        if name.strip():
+            try:
+                importlib.import_module(name.strip())
+            except Exception as exc:  # the job will report the real error
+                print(f"deslab worker: cannot preload {name}: {exc}", file=sys.stderr)
+    line = sys.stdin.readline()
+    if not line.strip():
+        os._exit(0)
+    msg = json.loads(line)
+    fd = os.open(msg["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in msg["env"].items()})
+    os.chdir(msg["cwd"])
+    return Path(msg["spec"]), Path(msg["status"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deslab.jobs.worker", description=__doc__)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--spec", type=Path, help="job spec (JSON file)")
     source.add_argument("--spec-env", metavar="NAME",
                         help="environment variable holding the job spec as JSON (pods)")
-    parser.add_argument("--status", required=True, type=Path, help="status file to write")
+    source.add_argument("--standby", action="store_true",
+                        help="import the task modules now, then read the job from stdin")
+    parser.add_argument("--status", type=Path, help="status file to write")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds a cancelled task gets to stop before the worker exits")
     args = parser.parse_args(argv)
+    if args.standby:
+        args.spec, args.status = standby()
+    if args.status is None:
+        parser.error("--status is required")
     try:
         if args.spec_env:
             spec = json.loads(os.environ.get(args.spec_env) or "null")

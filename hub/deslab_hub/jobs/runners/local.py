@@ -46,9 +46,57 @@ class LocalRunner:
         self.root = Path(settings.state_dir) / "workers"
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.procs: dict[str, subprocess.Popen] = {}
+        self.pool: list[subprocess.Popen] = []
+        self.fill_pool()
 
     def workdir(self, job_id: str) -> Path:
         return self.root / job_id
+
+    def _grace(self) -> str:
+        return str(max(1.0, self.settings.cancel_grace - 1.0))
+
+    def _standby_env(self) -> dict[str, str]:
+        env = {k: os.environ[k] for k in self.settings.worker_env_passthrough if k in os.environ}
+        env.update(self.settings.worker_environment)
+        env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+        return env
+
+    def fill_pool(self) -> None:
+        """Start standby workers (``--standby``) up to ``worker_pool_size``."""
+        self.pool = [p for p in self.pool if p.poll() is None]
+        while len(self.pool) < self.settings.worker_pool_size:
+            with open(self.root / "standby.log", "ab") as log:
+                self.pool.append(subprocess.Popen(  # argv list, no shell
+                    [self.settings.worker_python, "-m", "deslab.jobs.worker", "--standby",
+                     "--grace", self._grace()],
+                    stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                    env=self._standby_env(), cwd=self.root, start_new_session=True,
+                    close_fds=True,
+                ))
+
+    def _hand_over(self, msg: dict[str, Any]) -> subprocess.Popen | None:
+        """Give the job to a standby worker; None if none is ready."""
+        while self.pool:
+            proc = self.pool.pop(0)
+            if proc.poll() is not None or proc.stdin is None:
+                continue
+            try:
+                proc.stdin.write((json.dumps(msg) + "\n").encode())
+                proc.stdin.close()
+            except OSError:
+                continue
+            return proc
+        return None
+
+    def close(self) -> None:
+        """Let the standby workers go (end of input makes them exit)."""
+        for proc in self.pool:
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+        self.pool = []
 
     async def start(self, job: JobRecord, spec: dict[str, Any], env: dict[str, str]
                     ) -> WorkerHandle:
@@ -57,22 +105,27 @@ class LocalRunner:
         spec_path, status_path = work / "spec.json", work / "status.json"
         status_path.unlink(missing_ok=True)
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        argv = [
-            self.settings.worker_python, "-m", "deslab.jobs.worker",
-            "--spec", str(spec_path), "--status", str(status_path),
-            "--grace", str(max(1.0, self.settings.cancel_grace - 1.0)),
-        ]
-        with open(work / "worker.log", "ab") as log:
-            proc = subprocess.Popen(  # argv list, no shell
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=spec["output_dir"],
-                start_new_session=True,
-                close_fds=True,
-            )
+        proc = self._hand_over({
+            "spec": str(spec_path), "status": str(status_path), "log": str(work / "worker.log"),
+            "cwd": spec["output_dir"], "env": env,
+        })
+        if proc is None:
+            argv = [
+                self.settings.worker_python, "-m", "deslab.jobs.worker",
+                "--spec", str(spec_path), "--status", str(status_path), "--grace", self._grace(),
+            ]
+            with open(work / "worker.log", "ab") as log:
+                proc = subprocess.Popen(  # argv list, no shell
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=spec["output_dir"],
+                    start_new_session=True,
+                    close_fds=True,
+                )
+        self.fill_pool()
         self.procs[job.id] = proc
         started = process_start_time(proc.pid) or ""
         return WorkerHandle(host=self.host, pid=proc.pid, ref=f"{proc.pid}:{started}")
