@@ -158,3 +158,18 @@ def test_local_cluster_respects_the_cap(monkeypatch) -> None:
     monkeypatch.delenv("DESLAB_DASK_MODE", raising=False)
     with pytest.raises(ConfigurationError, match="0 to 2"):
         ddask.cluster(n_workers=3)
+
+
+def test_local_cluster_of_threads_in_the_kernel(monkeypatch) -> None:
+    from distributed import Client
+
+    monkeypatch.setenv("DESLAB_DASK_MAX_WORKERS", "2")
+    monkeypatch.delenv("DESLAB_DASK_IMAGE", raising=False)
+    monkeypatch.delenv("DESLAB_DASK_MODE", raising=False)
+    cluster = ddask.cluster(processes=False)
+    try:
+        with Client(cluster) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+            assert client.submit(sum, [1, 2]).result() == 3
+    finally:
+        cluster.close()

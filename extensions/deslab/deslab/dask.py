@@ -204,7 +204,7 @@ def _register(obj: Any) -> Any:
     return obj
 
 
-def cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
+def cluster(n_workers: int | None = None, *, processes: bool = True, **kwargs: Any) -> Any:
     """Start this session's Dask cluster; it is closed when the kernel exits.
 
     Parameters
@@ -212,6 +212,9 @@ def cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
     n_workers : int, optional
         Workers to start; at most ``DESLAB_DASK_MAX_WORKERS``. Default: all of them locally,
         two in Kubernetes (``cluster.scale(n)`` up to the cap later).
+    processes : bool
+        Local mode: worker processes (default) or, with ``False``, worker threads inside this
+        kernel, which start at once. Ignored in Kubernetes, where workers are pods.
     **kwargs
         Passed on to ``LocalCluster`` or ``KubeCluster``.
 
@@ -233,7 +236,7 @@ def cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
         options = {
             "n_workers": n,
             "threads_per_worker": caps["worker_cores"],
-            "processes": True,
+            "processes": processes,
             "memory_limit": caps["worker_memory_bytes"],
             "dashboard_address": ":0",
             "host": "127.0.0.1",
