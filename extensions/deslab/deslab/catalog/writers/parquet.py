@@ -58,11 +58,17 @@ class ParquetWriter(Writer):
     """Streaming Parquet writer (row groups of up to 256k rows; codec from ``compression``,
     snappy by default). Provenance is in the file's key-value metadata under ``deslab.*``."""
 
+    #: astropy's Parquet reader wants the width of string columns (``table::len::NAME``)
+    needs_string_widths = True
+
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
         self.schema = annotate(schema, self.column_meta)
+        lengths = {f"table::len::{name}".encode(): str(max(int(w), 1)).encode()
+                   for name, w in self.string_widths.items()}
         self.schema = self.schema.with_metadata({
             **(self.schema.metadata or {}),
+            **lengths,
             b"table_meta_yaml": astropy_yaml(schema, self.column_meta, self.provenance).encode(),
         })
         # dictionary-encode strings only: trying dictionaries on float columns costs 5x the
