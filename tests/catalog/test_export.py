@@ -243,3 +243,12 @@ def test_sigterm_removes_partial_files(demo_env, tmp_path):
     assert rc != 0
     time.sleep(0.1)
     assert _listing(out) == []
+
+
+@pytest.mark.parametrize("name", list(READ))
+def test_empty_result_is_a_valid_empty_file(name, catalog_env, tmp_path):
+    result = deslab.query_to_file("SELECT RA, TILENAME FROM DR2_MAIN WHERE RA > 1000",
+                                  tmp_path / name)
+    assert result.rows == 0 and result.paths == [tmp_path / name]
+    got = Table.read(tmp_path / name, **READ[name])
+    assert len(got) == 0 and got.colnames == ["RA", "TILENAME"]
