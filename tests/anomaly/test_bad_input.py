@@ -76,3 +76,13 @@ def test_bad_parameters_and_unfitted() -> None:
         ExtendedIsolationForest().score_samples(np.ones((3, 2)))
     with pytest.raises(AnomalyError, match="non-numeric"):
         ExtendedIsolationForest().fit(pd.DataFrame({"a": ["x", "y"], "b": [1, 2]}))
+
+
+def test_masked_values_in_a_table_count_as_missing(x) -> None:
+    from astropy.table import MaskedColumn, Table
+
+    t = Table({"a": x[:, 0], "b": MaskedColumn(x[:, 1], mask=np.arange(len(x)) == 7)})
+    with pytest.raises(AnomalyError, match=r"b \(1 rows\)"):
+        ExtendedIsolationForest().fit(t)
+    with pytest.raises(AnomalyError, match="not a numeric scalar column"):
+        ExtendedIsolationForest().fit(Table({"a": x[:, 0], "s": ["x"] * len(x)}))

@@ -21,7 +21,16 @@ def feature_matrix(x: Any, names: list[str] | None = None) -> tuple[np.ndarray, 
     """
     if hasattr(x, "colnames") and hasattr(x, "columns"):  # astropy Table
         names = list(x.colnames) if names is None else names
-        cols = [np.asarray(x[c]) for c in names]
+        cols = []
+        for c in names:
+            col = np.ma.asarray(x[c])
+            if col.dtype.kind not in "biuf" or col.ndim != 1:
+                raise AnomalyError(
+                    f"feature column {c!r} is not a numeric scalar column ({col.dtype}); "
+                    "choose numeric columns"
+                )
+            # masked (missing) values become NaN, so the checks below name their column
+            cols.append(np.ma.filled(col.astype(np.float64), np.nan))
         arr = np.column_stack(cols) if cols else np.empty((len(x), 0))
     elif hasattr(x, "columns") and hasattr(x, "to_numpy"):  # pandas DataFrame
         names = [str(c) for c in x.columns] if names is None else names
