@@ -108,21 +108,37 @@ class DuckDBBackend(Backend):
         return "\n".join(str(r[-1]) for r in rows)
 
     def string_widths(self, stmt: Statement, binds: dict, columns: list[str]) -> dict[str, int]:
+        """Widest value (bytes) per string column: from DuckDB's propagated column statistics
+        when it has them (no scan), else by a pass over those columns of the result."""
         if not columns:
             return {}
-        exprs = ", ".join(
-            f'COALESCE(MAX(STRLEN(CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR))), 0)'
-            for c in columns
-        )
+        sql = self.translate(stmt)
+
+        def quoted(c: str) -> str:
+            return '"' + c.replace('"', '""') + '"'
+
+        widths: dict[str, int] = {}
         cur = self._cursor()
         try:
-            row = cur.execute(f"SELECT {exprs} FROM ({self.translate(stmt)})",
-                              binds or None).fetchone()
+            exprs = ", ".join(f"stats({quoted(c)})" for c in columns)
+            try:
+                row = cur.execute(f"SELECT {exprs} FROM ({sql}) LIMIT 1", binds or None).fetchone()
+            except duckdb.Error:
+                row = None
+            for c, st in zip(columns, row or [None] * len(columns), strict=True):
+                if isinstance(st, dict) and st.get("max_string_length") is not None:
+                    widths[c] = int(st["max_string_length"])
+            missing = [c for c in columns if c not in widths]
+            if missing:
+                exprs = ", ".join(
+                    f"COALESCE(MAX(STRLEN(CAST({quoted(c)} AS VARCHAR))), 0)" for c in missing)
+                row = cur.execute(f"SELECT {exprs} FROM ({sql})", binds or None).fetchone()
+                widths.update({c: int(w) for c, w in zip(missing, row, strict=True)})
         except duckdb.Error as exc:
             raise self.error(exc, stmt) from None
         finally:
             self._release(cur)
-        return {c: int(w) for c, w in zip(columns, row, strict=True)}
+        return widths
 
     def interrupt(self) -> None:
         with self._lock:
