@@ -177,6 +177,7 @@ class DesqlMagic(Magics, Configurable):
                           catalog=catalog)
         result = ResultTable(table, copy=False)
         result.display_rows = self.display_rows
+        result.show_summary = self.show_time
         if var:
             self.shell.user_ns[var] = result
             from IPython.display import HTML, display

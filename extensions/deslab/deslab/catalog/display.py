@@ -28,7 +28,7 @@ def _cell(value) -> str:
     return html.escape(str(value))
 
 
-def to_html(table: Table, max_rows: int = DISPLAY_ROWS) -> str:
+def to_html(table: Table, max_rows: int = DISPLAY_ROWS, show_summary: bool = True) -> str:
     """The first ``max_rows`` rows as an HTML table; every name and value is escaped."""
     head = "".join(
         f"<th>{_cell(c)}" + (f"<br><small>{_cell(table[c].unit)}</small>"
@@ -42,7 +42,8 @@ def to_html(table: Table, max_rows: int = DISPLAY_ROWS) -> str:
     more = ""
     if len(table) > max_rows:
         more = f"<p><small>showing the first {max_rows} of {len(table)} rows</small></p>"
-    return (f'<div class="deslab-result"><p><b>{_cell(summary(table))}</b></p>'
+    head_line = f"<p><b>{_cell(summary(table))}</b></p>" if show_summary else ""
+    return (f'<div class="deslab-result">{head_line}'
             f'<table class="dataframe"><thead><tr>{head}</tr></thead><tbody>'
             + "".join(rows) + f"</tbody></table>{more}</div>")
 
@@ -52,9 +53,10 @@ class ResultTable(Table):
     row count and query time (what ``%%desql`` returns)."""
 
     display_rows = DISPLAY_ROWS
+    show_summary = True
 
     def _repr_html_(self) -> str:
-        return to_html(self, self.display_rows)
+        return to_html(self, self.display_rows, self.show_summary)
 
 
 def to_text(table: Table, max_rows: int = 50, width: int = 200) -> str:
