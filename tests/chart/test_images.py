@@ -62,11 +62,17 @@ def build(image: str) -> None:
         assert shutil.which(tool), f"{tool} is missing: run `make setup` (it installs it)"
     t0 = time.monotonic()
     ensure_base_image()
+    tag = f"localhost/deslab-test-{image}:test"
+    previous = subprocess.run(["podman", "image", "inspect", "--format", "{{.Id}}", tag],
+                              capture_output=True, text=True).stdout.strip()
     env = {**os.environ, "ENGINE": "podman", "IMAGE_PREFIX": "localhost/deslab-test-",
            "TAG": "test", "BASE": BASE, "PIP_CERT_FILE": CA_BUNDLE,
            "BUILD_ARGS": "--isolation=chroot --network=host"}
     run("bash", str(ROOT / "scripts" / "build-images.sh"), image, env=env, timeout=1500)
     print(f"{image} image ready in {time.monotonic() - t0:.0f} s")
+    # the image this build replaced (its cached layers stay, as parents of the new one)
+    if previous:
+        subprocess.run(["podman", "rmi", previous], capture_output=True)
 
 
 @pytest.fixture(scope="module")
