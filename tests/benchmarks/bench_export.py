@@ -148,8 +148,11 @@ def ensure_catalog(data_dir: Path, rows: int) -> Path:
     return catalog
 
 
+OUT_ROOT: Path | None = None
+
+
 def measure(mode: str, fmt: str, catalog: Path) -> dict:
-    out_dir = Path(tempfile.mkdtemp(prefix="bench-export-", dir=catalog.parent))
+    out_dir = Path(tempfile.mkdtemp(prefix="bench-export-", dir=OUT_ROOT or catalog.parent))
     try:
         proc = subprocess.run(
             [sys.executable, __file__, "--worker", mode, fmt, str(catalog), str(out_dir)],
@@ -216,7 +219,12 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path,
                         default=Path(tempfile.gettempdir()) / "deslab-bench")
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help="where the outputs go (default: next to the catalog); /dev/shm "
+                        "takes the disk out of the comparison on a machine shared with others")
     args = parser.parse_args()
+    global OUT_ROOT
+    OUT_ROOT = args.out_dir
     args.data_dir.mkdir(parents=True, exist_ok=True)
     formats = [f for f in args.formats.split(",") if f]
     print(f"query: {QUERY}")
