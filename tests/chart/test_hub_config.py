@@ -297,3 +297,24 @@ def test_chart_values_errors_name_the_value(rendered: dict) -> None:
         configure_kubernetes(Config(), values, {})
     with pytest.raises(ChartValuesError, match="DESLAB_VALUES_FILE"):
         read_values("/nonexistent/values.yaml")
+
+
+def test_hub_pod_mounts_what_the_hub_config_reads(rendered: dict) -> None:
+    from deslab_hub.kubernetes import DEFAULT_SECRETS_DIR, DEFAULT_VALUES_FILE, HUB_DATA_DIR
+
+    dep = find(rendered["defaults"], "Deployment", "-hub")
+    spec = dep["spec"]["template"]["spec"]
+    hub = spec["containers"][0]
+    env = {e["name"]: e.get("value") for e in hub["env"]}
+    mounts = {m["name"]: m["mountPath"] for m in hub["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert env["DESLAB_VALUES_FILE"] == DEFAULT_VALUES_FILE
+    assert Path(DEFAULT_VALUES_FILE).parent == Path(mounts["config"])
+    cm = find(rendered["defaults"], "ConfigMap", "-hub-config")
+    assert volumes["config"]["configMap"]["name"] == cm["metadata"]["name"]
+    assert Path(DEFAULT_VALUES_FILE).name in cm["data"]
+    assert env["DESLAB_SECRETS_DIR"] == DEFAULT_SECRETS_DIR == mounts["secret"]
+    assert mounts["data"] == HUB_DATA_DIR
+    assert hub["args"] == ["jupyterhub", "--config=/usr/local/etc/jupyterhub/jupyterhub_config.py"]
+    assert "COPY jupyterhub_config.py /usr/local/etc/jupyterhub/jupyterhub_config.py" in (
+        ROOT / "images" / "hub" / "Containerfile").read_text()
