@@ -31,6 +31,7 @@ lint: setup
 	$(VENV)/bin/ruff check hub extensions/deslab tests
 
 bench: setup
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements-bench.txt
 	@for b in tests/benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 images:
