@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from tornado.httpclient import HTTPClientError
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(300)  # the first test also generates the demo survey
 
 
 def fetch_json(api, *parts, **kwargs):

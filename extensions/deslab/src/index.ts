@@ -3,7 +3,7 @@
  * launcher entry, job notifications and SQL highlighting of `%%desql` cells.
  */
 
-import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget, Notification, showDialog, Dialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IEditorExtensionRegistry } from '@jupyterlab/codemirror';
@@ -42,7 +42,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   id: 'deslab:panel',
   description: 'The DES panel: catalog queries, jobs, cutouts and the survey footprint.',
   autoStart: true,
-  optional: [ILayoutRestorer, ILauncher, ICommandPalette, INotebookTracker, ILabShell],
+  optional: [ILayoutRestorer, ILauncher, ICommandPalette, INotebookTracker],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
