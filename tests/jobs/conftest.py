@@ -69,8 +69,8 @@ def hub(tmp_path_factory, demo_survey: Path) -> Hub:
             os.killpg(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-        try:
-            proc.wait(20)
+        try:  # the hub's state is thrown away: do not wait long for a clean stop
+            proc.wait(8)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
