@@ -90,3 +90,16 @@ def test_cutout_positions_as_a_file_stay_in_the_home() -> None:
     for bad in ["/etc/passwd", "../x.csv", "a/../../x.csv", "~/x.csv", "notes.txt"]:
         with pytest.raises(types.ParamError, match="relative to your home"):
             types.validate_cutout({"positions": bad})
+
+
+def test_the_service_never_imports_science_code() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, deslab_hub.jobs.app, deslab_hub.jobs.runners.local, "
+            "deslab_hub.jobs.runners.kubernetes; "
+            "print([m for m in sys.modules if m.split('.')[0] in "
+            "('astropy', 'dask', 'deslab', 'pandas', 'numpy')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.strip()
+    assert out == "[]"
