@@ -149,3 +149,11 @@ def test_a_full_disk_during_the_write_ends_in_error_with_a_reason(
     assert not out.exists() or not any(out.iterdir())  # no partial file left
     ok = small_disk_user.submit(sql="SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 5", output="s.csv")
     assert small_disk_user.wait(ok["id"])["phase"] == "COMPLETED"  # the service is fine
+
+
+def test_a_job_past_its_execution_duration_is_stopped_with_a_reason(mallory: Client) -> None:
+    job = mallory.submit(sql=SLOW_SQL, output="long.csv", execution_duration=2)
+    done = mallory.wait(job["id"], timeout=60)
+    assert done["phase"] == "ERROR"
+    assert "execution duration of 2 s" in done["error"] and "execution_duration" in done["error"]
+    assert done["duration"] < 30
