@@ -41,6 +41,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 if [ ! -x "$VENV/bin/uv" ]; then
+  "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip -q
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv
 fi
 py_hash=$(hash_of hub/pyproject.toml extensions/deslab/pyproject.toml requirements-dev.txt scripts/setup.sh)
@@ -66,8 +67,10 @@ ln -sf "$ROOT/node_modules/.bin/configurable-http-proxy" "$VENV/bin/configurable
 
 # --- JupyterLab extension ------------------------------------------------------------------
 if [ -f extensions/deslab/package.json ]; then
-  ext_hash=$( (cd extensions/deslab && find package.json tsconfig.json src style schema -type f 2>/dev/null | sort | xargs cat) | sha256sum | cut -c1-16)
-  if ! fresh labextension "$ext_hash" || [ ! -d extensions/deslab/deslab/labextension ]; then
+  ext_inputs=(package.json package-lock.json tsconfig.json build-labextension.sh src style schema)
+  ext_hash=$( (cd extensions/deslab && for p in "${ext_inputs[@]}"; do [ -e "$p" ] || continue; find "$p" -type f; done | sort | xargs cat) | sha256sum | cut -c1-16)
+  if ! fresh labextension "$ext_hash" || [ ! -d extensions/deslab/deslab/labextension ] \
+     || [ ! -e "$VENV/share/jupyter/labextensions/deslab" ]; then
     say "building the JupyterLab extension"
     (cd extensions/deslab && PATH="$VENV/bin:$PATH" bash build-labextension.sh)
     stamp labextension "$ext_hash"
