@@ -41,7 +41,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 if [ ! -x "$VENV/bin/uv" ]; then
-  "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip -q
+  "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip >/dev/null
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv
 fi
 py_hash=$(hash_of hub/pyproject.toml extensions/deslab/pyproject.toml requirements-dev.txt scripts/setup.sh)
