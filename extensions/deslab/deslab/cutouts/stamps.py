@@ -65,6 +65,9 @@ class TileImage:
         self.row_tiled = bool(tile_shape and tile_shape[-1] >= self.width)
         self.wcs = WCS(self.header)
         self.cards = {k: self.header[k] for k in WCS_KEYS + COPY_KEYS if k in self.header}
+        # the cards every stamp of this image shares, formatted once
+        self.static_cards = "".join(_card(k, v, "") for k, v in self.cards.items()
+                                    if k not in ("CRPIX1", "CRPIX2"))
         self._fits = None
         self._mmap = None
 
@@ -140,39 +143,36 @@ def plan_blocks(boxes: list[Box], height: int, width: int) -> list[tuple[int, in
     return blocks
 
 
-def stamp_header(tile: TileImage, x0: int, y0: int, extra: dict[str, object]) -> list[tuple]:
-    """FITS cards (key, value, comment) of a stamp whose [0, 0] is tile pixel (x0, y0)."""
-    cards: list[tuple] = []
-    for key, value in tile.cards.items():
-        if key == "CRPIX1":
-            value = float(value) - x0
-        elif key == "CRPIX2":
-            value = float(value) - y0
-        cards.append((key, value, ""))
-    for key, value in extra.items():
-        cards.append((key, value, ""))
-    return cards
+def stamp_header(tile: TileImage, x0: int, y0: int, extra: dict[str, object]) -> str:
+    """FITS cards (80-character records) of a stamp whose [0, 0] is tile pixel (x0, y0): the
+    tile's WCS with CRPIX moved to the stamp, the tile's band keywords, then ``extra``."""
+    cards = [tile.static_cards]
+    if "CRPIX1" in tile.cards:
+        cards.append(_card("CRPIX1", float(tile.cards["CRPIX1"]) - x0, ""))
+    if "CRPIX2" in tile.cards:
+        cards.append(_card("CRPIX2", float(tile.cards["CRPIX2"]) - y0, ""))
+    cards += [_card(k, v, "") for k, v in extra.items()]
+    return "".join(cards)
 
 
-def write_fits(path: Path, data: np.ndarray, cards: list[tuple]) -> None:
+def write_fits(path: Path, data: np.ndarray, cards: str) -> None:
     """Write a float32 image with the given cards as a minimal valid FITS file, fast."""
     ny, nx = data.shape
-    lines = [
+    head = "".join([
         _card("SIMPLE", True, "conforms to FITS standard"),
         _card("BITPIX", -32, "32-bit IEEE floating point"),
         _card("NAXIS", 2, ""),
         _card("NAXIS1", nx, ""),
         _card("NAXIS2", ny, ""),
-    ]
-    lines += [_card(k, v, c) for k, v, c in cards]
-    lines.append("END".ljust(80))
-    head = "".join(lines)
+        cards,
+        "END".ljust(80),
+    ])
     head += " " * (-len(head) % 2880)
-    body = np.ascontiguousarray(data, dtype=">f4").tobytes()
-    write_file(path, [head.encode("ascii"), body, b"\0" * (-len(body) % 2880)])
+    body = np.ascontiguousarray(data, dtype=">f4")
+    write_file(path, [head.encode("ascii"), body, b"\0" * (-body.nbytes % 2880)])
 
 
-def write_file(path: Path, parts: list[bytes]) -> None:
+def write_file(path: Path, parts: list) -> None:
     """Write a small file in one go; a failed write leaves no partial file behind."""
     try:
         with open(path, "wb") as f:
