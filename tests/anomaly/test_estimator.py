@@ -55,14 +55,11 @@ print(len(f.size), int(f.size.sum()), int(f.feat.sum()), repr(float(m.score_samp
 
 
 def test_scores_are_the_same_in_a_fresh_process_on_any_machine() -> None:
-    # the seed fully determines the forest: tree shapes (integers) are pinned exactly
+    # the seed fully determines the forest: tree shapes (integers) are pinned exactly to the
+    # values of a reference run, and the scores to 1e-12
     out = subprocess.run(
         [sys.executable, "-c", GOLDEN], capture_output=True, text=True, check=True
     ).stdout.split()
-    here = subprocess.run(
-        [sys.executable, "-c", GOLDEN], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert out == here
     n_nodes, total_size, feat_sum, score_sum = out
     assert (int(n_nodes), int(total_size), int(feat_sum)) == PINNED[:3]
     assert float(score_sum) == pytest.approx(PINNED[3], rel=1e-12)
