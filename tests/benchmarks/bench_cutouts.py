@@ -37,6 +37,7 @@ import numpy as np
 BANDS = "gri"
 SIZE_ARCMIN = 1.0
 HERE = Path(__file__).resolve()
+DEFAULT_OUT_BASE = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
 
 
 # -- data --------------------------------------------------------------------------------
@@ -210,9 +211,9 @@ METHODS = {"bulkthumbs": run_bulkthumbs, "reopen": run_reopen, "ours": run_ours,
            "rgb": run_rgb}
 
 
-def child(method: str, survey: Path, positions_file: Path) -> None:
+def child(method: str, survey: Path, positions_file: Path, out_base: Path | None) -> None:
     positions = [tuple(p) for p in json.loads(positions_file.read_text())]
-    out = Path(tempfile.mkdtemp(prefix=f"bench-{method}-"))
+    out = Path(tempfile.mkdtemp(prefix=f"bench-{method}-", dir=out_base))
     import astropy.coordinates  # noqa: F401  (imports are not part of any method's time)
     import astropy.io.fits  # noqa: F401
     import astropy.nddata  # noqa: F401
@@ -233,12 +234,13 @@ def child(method: str, survey: Path, positions_file: Path) -> None:
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def measure(method: str, survey: Path, positions, tmp: Path) -> dict:
+def measure(method: str, survey: Path, positions, tmp: Path, out_base: Path | None) -> dict:
     pfile = tmp / f"positions-{method}-{len(positions)}.json"
     pfile.write_text(json.dumps(positions))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, str(HERE), "--child", method, "--survey",
-                           str(survey), "--positions-file", str(pfile)],
+                           str(survey), "--positions-file", str(pfile)]
+                          + (["--out-base", str(out_base)] if out_base else []),
                           capture_output=True, text=True, env=env)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -257,15 +259,19 @@ def main() -> None:
     ap.add_argument("--child", choices=sorted(METHODS))
     ap.add_argument("--survey", type=Path)
     ap.add_argument("--positions-file", type=Path)
+    ap.add_argument("--out-base", type=Path, default=DEFAULT_OUT_BASE,
+                    help="where every method writes its stamps (default /dev/shm when it "
+                         "exists, so that disk write-back does not dominate either side)")
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.survey, args.positions_file)
+        child(args.child, args.survey, args.positions_file, args.out_base)
         return
 
     make_survey(args.data, args.tiles, args.pixels)
     positions = make_positions(args.data, args.positions)
     n_stamps = len(positions) * len(BANDS)
-    print(f"\n{len(positions)} positions in {args.tiles} tiles of {args.pixels}x{args.pixels} "
+    print(f"\nstamps written under {args.out_base or tempfile.gettempdir()}")
+    print(f"{len(positions)} positions in {args.tiles} tiles of {args.pixels}x{args.pixels} "
           f"pixels, {SIZE_ARCMIN:g}' stamps in {BANDS} + 1 RGB PNG each "
           f"({n_stamps} FITS stamps), {os.cpu_count()} CPUs\n", flush=True)
     rows = []
@@ -273,8 +279,8 @@ def main() -> None:
         tmp = Path(tmp)
         for kind in ("fz", "plain"):
             survey = args.data / kind
-            base = measure("bulkthumbs", survey, positions, tmp)
-            ours = measure("ours", survey, positions, tmp)
+            base = measure("bulkthumbs", survey, positions, tmp, args.out_base)
+            ours = measure("ours", survey, positions, tmp, args.out_base)
             rows.append((kind, base, ours))
             for label, r in ((f"bulkthumbs ({kind}, 1 core)", base),
                              (f"deslab.cutouts ({kind}, {os.cpu_count()} cores)", ours)):
@@ -283,15 +289,16 @@ def main() -> None:
                       f"{r['rss_mb']:6.0f} MB (workers {r['rss_children_mb']:4.0f} MB)",
                       flush=True)
         more = measure("ours", args.data / "fz", make_positions(args.data, 3 * args.positions,
-                                                                seed=5), tmp)
+                                                                seed=5), tmp, args.out_base)
         print(f"{'deslab.cutouts (fz, 3x positions)':<36} "
               f"{more['stamps'] / more['seconds']:8.1f} stamps/s  {more['seconds']:7.2f} s  "
               f"peak RSS {more['rss_mb']:7.0f} MB (workers {more['rss_children_mb']:5.0f} MB)")
-        reopen = measure("reopen", args.data / "fz", positions[:args.reopen_positions], tmp)
+        reopen = measure("reopen", args.data / "fz", positions[:args.reopen_positions], tmp,
+                         args.out_base)
         print(f"{'reopen tile per position (fz)':<36} "
               f"{reopen['stamps'] / reopen['seconds']:8.1f} stamps/s  "
               f"{reopen['seconds']:7.2f} s  ({args.reopen_positions} positions)")
-        rgb = measure("rgb", args.data / "plain", positions, tmp)
+        rgb = measure("rgb", args.data / "plain", positions, tmp, args.out_base)
     print("\nratios (ours / bulkthumbs, stamps per second; and per CPU second, which a busy "
           "machine does not distort):")
     targets = {"fz": 2.0, "plain": 5.0}
