@@ -118,9 +118,12 @@ def test_a_restart_after_kill_9_stops_what_the_dead_run_left(platform: Platform)
     platform.proc.wait()
     platform.log.close()
 
-    platform.start()
-    left = [pid for pid in orphans if _alive(pid)]
-    assert left == [], platform.log_tail()
+    try:
+        platform.start()
+        left = [pid for pid in orphans if _alive(pid)]
+        assert left == [], platform.log_tail()
+    finally:  # whatever happened, leave none of the dead run's processes behind
+        _kill([pid for pid in orphans if _alive(pid)])
     # the hub's record of alice's server was cleared, so she can start a fresh one
     alice = HubUser(platform, "alice")
     alice.login(password, follow=False)
@@ -136,3 +139,16 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _kill(pids: list[int]) -> None:
+    import psutil
+
+    procs = []
+    for pid in pids:
+        try:
+            procs.append(psutil.Process(pid))
+            procs[-1].kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=10)
