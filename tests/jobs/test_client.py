@@ -76,15 +76,12 @@ def test_missing_configuration_says_what_to_set(monkeypatch) -> None:
 
 def test_desjobs_magic_and_desql_async(as_user) -> None:
     from IPython.core.error import UsageError
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.core.interactiveshell import InteractiveShell
 
     as_user("max")
-    ip = start_ipython()
+    ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "deslab")  # %%desql and (through it) %desjobs
-    if "desjobs" not in ip.magics_manager.magics["line"]:
-        from deslab.jobs.magics import register
-
-        register(ip)
+    assert "desjobs" in ip.magics_manager.magics["line"]
     job = deslab.submit_query("SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 3", output="m.csv",
                               name="magic").wait(timeout=60, progress=False)
     shown = ip.run_line_magic("desjobs", "--phase completed")

@@ -103,3 +103,15 @@ def test_the_service_never_imports_science_code() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_cutout_sizes_follow_the_workers_cap(monkeypatch) -> None:
+    """A size the service accepts is one deslab.cutouts will cut (same variable, same cap)."""
+    ok = {"positions": "RA,DEC\n10,-5\n"}
+    assert types.validate_cutout({**ok, "xsize": 12.0})["xsize"] == 12.0
+    with pytest.raises(types.ParamError, match="between 0.1 and 12"):
+        types.validate_cutout({**ok, "xsize": 13.0})
+    with pytest.raises(types.ParamError, match="between 0.1 and 12"):
+        types.validate_cutout({**ok, "ysize": 0.05})
+    monkeypatch.setenv("DESLAB_CUTOUT_MAX_SIZE", "20")
+    assert types.validate_cutout({**ok, "xsize": 13.0})["xsize"] == 13.0

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.platform.platform_helpers import REPO, HubUser, Kernel, Platform, free_port
@@ -57,9 +58,14 @@ def users(platform: Platform, password: str) -> dict[str, HubUser]:
 
 
 def demo_rows(platform: Platform) -> int:
+    # counted in a process of its own: this test process may hold the same survey open
+    # through deslab with another DuckDB configuration, which DuckDB refuses to mix
     path = platform.data_dir / "demo" / "catalog.duckdb"
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute("SELECT COUNT(*) FROM DR2_MAIN").fetchone()[0]
+    code = (f"import duckdb; con = duckdb.connect({str(path)!r}, read_only=True); "
+            "print(con.execute('SELECT COUNT(*) FROM DR2_MAIN').fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    return int(out.stdout)
 
 
 def test_banner_tells_how_to_log_in(platform: Platform, password: str) -> None:

@@ -9,6 +9,7 @@ rejects anything the task could not use, so bad input answers 400 before a worke
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -204,6 +205,18 @@ def _query_name(params: Mapping[str, Any]) -> str:
 
 # -- cutout -------------------------------------------------------------------------------
 
+# stamp sizes in arcmin; the cap is the same variable the worker's deslab.cutouts reads, so a
+# size the service accepts is one the worker will cut
+CUTOUT_MIN_SIZE = 0.1
+CUTOUT_DEFAULT_MAX_SIZE = 12.0
+
+
+def cutout_max_size() -> float:
+    try:
+        return float(os.environ.get("DESLAB_CUTOUT_MAX_SIZE") or CUTOUT_DEFAULT_MAX_SIZE)
+    except ValueError:
+        return CUTOUT_DEFAULT_MAX_SIZE
+
 
 def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
     allowed = ("positions", "xsize", "ysize", "bands", "rgb", "rgb_bands", "rgb_stretch",
@@ -239,7 +252,7 @@ def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
         )
     params: dict[str, Any] = {"positions": positions}
     for key in ("xsize", "ysize"):
-        value = _number(body, key, lo=0.01, hi=60.0)
+        value = _number(body, key, lo=CUTOUT_MIN_SIZE, hi=cutout_max_size())
         if value is not None:
             params[key] = value
     bands = _string(body, "bands", max_len=10)
