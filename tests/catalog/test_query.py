@@ -36,6 +36,24 @@ def test_limit_caps_rows_and_says_so(catalog_env):
     assert len(t) == 10 and not t.meta["truncated"]
 
 
+@pytest.mark.parametrize(("where", "n", "rows"), [
+    ("EXTENDED_CLASS_COADD = 0 AND ROWNUM <= :n", 7, 7),   # the usual Oracle sample idiom
+    ("ROWNUM < :n AND RA > 1", 7, 6),
+    (":n >= ROWNUM", 2.5, 2),
+    ("ROWNUM <= 5 AND ROWNUM <= :n", 7, 5),
+    ("ROWNUM <= :n", 0, 0),
+])
+def test_rownum_cap_from_a_bind_variable(catalog_env, where, n, rows):
+    t = deslab.query(f"SELECT RA, EXTENDED_CLASS_COADD FROM DR2_MAIN WHERE {where}",
+                     binds={"n": n})
+    assert len(t) == rows
+    if "EXTENDED" in where:
+        assert set(t["EXTENDED_CLASS_COADD"]) == {0}
+    counted = deslab.query("SELECT COUNT(*) AS c FROM DR2_MAIN WHERE ROWNUM <= :n",
+                           binds={"n": n})
+    assert counted["C"][0] == int(n // 1)
+
+
 def test_timeout_stops_the_statement_and_connection_stays_usable(catalog_env):
     started = time.perf_counter()
     with pytest.raises(QueryTimeoutError) as info:

@@ -161,20 +161,34 @@ def _is_rownum(node: exp.Expression) -> bool:
     return isinstance(node, exp.Column) and not node.table and node.name.upper() == "ROWNUM"
 
 
-def _rownum_limit(cond: exp.Expression) -> int | None:
-    """``ROWNUM <= n`` / ``ROWNUM < n`` / ``ROWNUM = 1`` (either side) -> the row cap."""
+def _rownum_limit(cond: exp.Expression) -> int | exp.Expression | None:
+    """``ROWNUM <= n`` / ``ROWNUM < n`` / ``ROWNUM = 1`` (either side) -> the row cap.
+
+    ``n`` is a number or a ``:name`` bind; a bind gives the cap as an expression that DuckDB
+    evaluates in ``LIMIT`` (``floor(:n)``, ``ceil(:n) - 1``), clamped at zero.
+    """
     if not isinstance(cond, exp.LTE | exp.LT | exp.EQ | exp.GTE | exp.GT):
         return None
     left, right = cond.this, cond.expression
     flipped = False
     if _is_rownum(right) and not _is_rownum(left):
         left, right, flipped = right, left, True
-    if not _is_rownum(left) or not (isinstance(right, exp.Literal) and not right.is_string):
+    if not _is_rownum(left):
         return None
-    n = float(right.name)
     op = type(cond)
     if flipped:  # n >= ROWNUM  <=>  ROWNUM <= n
         op = {exp.GTE: exp.LTE, exp.GT: exp.LT, exp.EQ: exp.EQ}.get(op)
+    if isinstance(right, exp.Placeholder):
+        if op is exp.LTE:
+            cap = f"FLOOR({right.sql(dialect='duckdb')})"
+        elif op is exp.LT:
+            cap = f"CEIL({right.sql(dialect='duckdb')}) - 1"
+        else:
+            return None
+        return sqlglot.parse_one(f"GREATEST(CAST({cap} AS BIGINT), 0)", read="duckdb")
+    if not (isinstance(right, exp.Literal) and not right.is_string):
+        return None
+    n = float(right.name)
     if op is exp.LTE:
         return max(int(n // 1), 0)
     if op is exp.LT:
@@ -182,6 +196,19 @@ def _rownum_limit(cond: exp.Expression) -> int | None:
     if op is exp.EQ:
         return 1 if n == 1 else 0
     return None
+
+
+def _smaller(a: int | exp.Expression | None, b: int | exp.Expression) -> int | exp.Expression:
+    if a is None:
+        return b
+    if isinstance(a, int) and isinstance(b, int):
+        return min(a, b)
+    as_sql = [exp.Literal.number(v) if isinstance(v, int) else v for v in (a, b)]
+    return exp.Least(this=as_sql[0], expressions=[as_sql[1]])
+
+
+def _cap_expression(cap: int | exp.Expression) -> exp.Expression:
+    return exp.Literal.number(cap) if isinstance(cap, int) else cap
 
 
 def _conjuncts(cond: exp.Expression) -> list[exp.Expression]:
@@ -202,7 +229,7 @@ def _rewrite_rownum(select: exp.Select) -> None:
             if n is None:
                 keep.append(c)
             else:
-                cap = n if cap is None else min(cap, n)
+                cap = _smaller(cap, n)
         if cap is not None:
             if keep:
                 select.set("where", exp.Where(this=exp.and_(*keep)))
@@ -227,15 +254,15 @@ def _rewrite_rownum(select: exp.Select) -> None:
             if select.args.get("where") is not None:
                 inner.set("where", select.args["where"].copy())
                 select.set("where", None)
-            inner = inner.limit(cap)
+            inner = inner.limit(_cap_expression(cap))
             alias = source.this.alias_or_name
             source.set("this", exp.Subquery(this=inner, alias=exp.TableAlias(
                 this=exp.to_identifier(alias))))
         else:
             old = select.args.get("limit")
             if old is not None and isinstance(old.expression, exp.Literal):
-                cap = min(cap, int(old.expression.name))
-            select.set("limit", exp.Limit(expression=exp.Literal.number(cap)))
+                cap = _smaller(cap, int(old.expression.name))
+            select.set("limit", exp.Limit(expression=_cap_expression(cap)))
     for col in list(select.find_all(exp.Column)):
         if _is_rownum(col) and col.parent_select is select:
             col.replace(exp.Window(this=exp.RowNumber()))
