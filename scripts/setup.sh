@@ -79,6 +79,11 @@ if [ -f extensions/deslab/package.json ]; then
 
 fi
 
+# --- JupyterLab settings: no news feed or update check (nothing is fetched at run time) ----
+mkdir -p "$VENV/share/jupyter/lab/settings"
+cp extensions/deslab/deslab/data/jupyterlab-overrides.json \
+  "$VENV/share/jupyter/lab/settings/overrides.json"
+
 # --- Kernelspecs -------------------------------------------------------------------------
 for k in kernels/*/; do
   [ -f "$k/kernel.json" ] || continue

@@ -126,6 +126,15 @@ def test_user_server_offers_the_des_kernel_and_the_lab_extension(
     assert "deslab" in [e["name"] for e in config.get("federated_extensions", [])]
 
 
+def test_lab_fetches_no_news_and_checks_no_updates(users: dict[str, HubUser]) -> None:
+    """Nothing is fetched from the internet at run time: the lab's news feed is off."""
+    r = users["alice"].server_api(
+        "GET", "lab/api/settings/@jupyterlab/apputils-extension:notification")
+    assert r.status_code == 200, r.text
+    defaults = {k: v.get("default") for k, v in r.json()["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+
+
 def test_user_server_token_can_call_the_job_service(users: dict[str, HubUser]) -> None:
     """The token inside a user's server (JUPYTERHUB_API_TOKEN) reaches the job service."""
     u = users["alice"]
