@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-import deslab
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-NOTEBOOK = Path(deslab.__file__).parent / "tutorials" / "01-first-steps.ipynb"
+from tests.tutorials import code_outputs, run_tutorial
 
 
 @pytest.mark.slow
 def test_first_steps_notebook_runs(demo_env, tmp_path):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, timeout=60, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
-    started = time.perf_counter()
-    client.execute()
-    assert time.perf_counter() - started < 60
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    nb, elapsed = run_tutorial("01-first-steps.ipynb", tmp_path)
+    assert elapsed < 60
+    outputs = code_outputs(nb)
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert (tmp_path / "results" / "bright.fits").exists()
     text = "".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
