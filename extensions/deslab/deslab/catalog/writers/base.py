@@ -104,3 +104,27 @@ class Writer(ABC):
     def estimate_bytes(self, batch: pa.RecordBatch) -> int:
         """How much ``batch`` will add to the file (used to split before the size limit)."""
         return batch.nbytes
+
+
+class AsciiTableWriter(Writer):
+    """A writer of one binary file handle with ASCII column plans (FITS, VOTable).
+
+    Sets :attr:`plans` (from :func:`~deslab.catalog.writers.columns.plan_columns`, ASCII
+    only) and opens :attr:`path` for writing as ``_fh``; :meth:`abort` closes it.
+    """
+
+    needs_string_widths = True
+
+    def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
+        from deslab.catalog.writers.columns import plan_columns
+
+        super().__init__(path, schema, *args, **kwargs)
+        self.plans = plan_columns(schema, self.string_widths, self.column_meta,
+                                  ascii_only=True)
+        self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()/abort()
+
+    def abort(self) -> None:
+        try:
+            self._fh.close()
+        except OSError:
+            pass

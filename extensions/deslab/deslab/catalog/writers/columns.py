@@ -205,3 +205,14 @@ def _fixed_strings(arr: pa.Array, plan: ColumnPlan) -> np.ndarray:
         pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         out[row, pos] = data[np.repeat(starts, lengths) + pos]
     return out.view(plan.dtype).reshape(n)
+
+
+def describe_column(col, unit: str | None, description: str | None) -> None:
+    """Give an astropy column ``unit`` (if astropy understands it) and ``description``."""
+    if unit:
+        try:
+            col.unit = unit
+        except ValueError:
+            pass
+    if description:
+        col.description = description

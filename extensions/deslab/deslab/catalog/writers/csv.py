@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 from astropy.table import Column, Table
 
 from deslab.catalog.writers.base import Writer
-from deslab.catalog.writers.columns import numpy_dtype
+from deslab.catalog.writers.columns import describe_column, numpy_dtype
 
 ROWS_SLOT = "999999999999999999"  # placeholder as wide as any row count
 GZIP_LEVEL = 3  # much faster than 6 and 10% larger
@@ -58,13 +58,7 @@ def _empty_column(field: pa.Field, info) -> Column:
     else:
         dtype = np.dtype(str)
     col = Column(np.zeros(0, dtype=dtype), name=field.name)
-    if getattr(info, "unit", ""):
-        try:
-            col.unit = info.unit
-        except ValueError:
-            pass
-    if getattr(info, "description", ""):
-        col.description = info.description
+    describe_column(col, getattr(info, "unit", ""), getattr(info, "description", ""))
     return col
 
 

@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 from astropy.io import fits
 
-from deslab.catalog.writers.base import Writer
-from deslab.catalog.writers.columns import ColumnPlan, plan_columns, to_numpy
+from deslab.catalog.writers.base import AsciiTableWriter
+from deslab.catalog.writers.columns import ColumnPlan, to_numpy
 
 BLOCK = 2880
 CARD = 80
@@ -37,21 +37,16 @@ def _tform(p: ColumnPlan) -> str:
     return _TFORM[p.dtype.str.lstrip("<>=|")]
 
 
-class FitsWriter(Writer):
+class FitsWriter(AsciiTableWriter):
     """Streaming FITS binary-table writer (primary HDU + one BINTABLE extension ``RESULT``)."""
-
-    needs_string_widths = True
 
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
-        self.plans = plan_columns(schema, self.string_widths, self.column_meta,
-                                  ascii_only=True)
         self.disk_dtype = np.dtype(
             [(f"c{i}", "u1" if p.kind == "b" else p.dtype.newbyteorder(">") if p.kind != "s"
               else p.dtype) for i, p in enumerate(self.plans)]
         )
         self.row_bytes = self.disk_dtype.itemsize
-        self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()/abort()
         self._fh.write(self._primary())
         self._header_at = self._fh.tell()
         reserve = self._header(rows=2**62, all_nulls=True)
@@ -148,9 +143,3 @@ class FitsWriter(Writer):
         self._fh.write(self._pad_header(self._header(rows=self.rows, all_nulls=False)))
         self._fh.flush()
         self._fh.close()
-
-    def abort(self) -> None:
-        try:
-            self._fh.close()
-        except OSError:
-            pass

@@ -16,7 +16,7 @@ from astropy.table import Table
 from astropy.table import meta as astropy_meta
 
 from deslab.catalog.writers.base import Writer
-from deslab.catalog.writers.columns import plan_columns, to_numpy
+from deslab.catalog.writers.columns import describe_column, plan_columns, to_numpy
 
 DATASET = "data"
 CHUNK_ROWS = 65536
@@ -68,13 +68,7 @@ class Hdf5Writer(Writer):
         empty = Table(np.zeros(0, dtype=self.dtype))
         for p in self.plans:
             col = empty[p.name]
-            if p.unit:
-                try:
-                    col.unit = p.unit
-                except ValueError:
-                    pass
-            if p.description:
-                col.description = p.description
+            describe_column(col, p.unit, p.description)
             if p.kind == "i" and p.had_nulls:
                 col.meta["null_value"] = p.null
         empty.meta.update(dict(self.provenance.items()))

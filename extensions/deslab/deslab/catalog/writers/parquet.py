@@ -19,7 +19,7 @@ def astropy_yaml(schema: pa.Schema, column_meta: dict, provenance) -> str:
     from astropy.table import Column, Table
     from astropy.table import meta as astropy_meta
 
-    from deslab.catalog.writers.columns import numpy_dtype
+    from deslab.catalog.writers.columns import describe_column, numpy_dtype
 
     cols = []
     for f in schema:
@@ -27,13 +27,7 @@ def astropy_yaml(schema: pa.Schema, column_meta: dict, provenance) -> str:
         numeric = pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
         col = Column(np.zeros(0, dtype=numpy_dtype(t) if numeric else object), name=f.name)
         info = column_meta.get(f.name.upper())
-        if getattr(info, "unit", ""):
-            try:
-                col.unit = info.unit
-            except ValueError:
-                pass
-        if getattr(info, "description", ""):
-            col.description = info.description
+        describe_column(col, getattr(info, "unit", ""), getattr(info, "description", ""))
         cols.append(col)
     empty = Table(cols)
     empty.meta.update({k: v for k, v in provenance.items() if k != "rows"})

@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import pyarrow as pa
 
-from deslab.catalog.writers.base import Writer
-from deslab.catalog.writers.columns import ColumnPlan, plan_columns, to_numpy
+from deslab.catalog.writers.base import AsciiTableWriter
+from deslab.catalog.writers.columns import ColumnPlan, to_numpy
 
 _DATATYPE = {"f4": "float", "f8": "double", "i2": "short", "i4": "int", "i8": "long",
              "u1": "unsignedByte"}
@@ -25,15 +25,11 @@ def _datatype(p: ColumnPlan) -> str:
     return f'datatype="{_DATATYPE[p.dtype.str.lstrip("<>=|")]}"'
 
 
-class VOTableWriter(Writer):
+class VOTableWriter(AsciiTableWriter):
     """Streaming VOTable (BINARY2) writer."""
-
-    needs_string_widths = True
 
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
-        self.plans = plan_columns(schema, self.string_widths, self.column_meta,
-                                  ascii_only=True)
         self.mask_bytes = -(-len(self.plans) // 8)
         fields = [("nulls", "u1", (self.mask_bytes,))]
         for i, p in enumerate(self.plans):
@@ -42,7 +38,6 @@ class VOTableWriter(Writer):
             else:
                 fields.append((f"c{i}", p.dtype.newbyteorder(">")))
         self.row_dtype = np.dtype(fields)
-        self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()/abort()
         self._carry = b""
         self._fh.write(self._head().encode("utf-8"))
 
@@ -113,9 +108,3 @@ class VOTableWriter(Writer):
         self._fh.write(tail.encode("utf-8"))
         self._fh.flush()
         self._fh.close()
-
-    def abort(self) -> None:
-        try:
-            self._fh.close()
-        except OSError:
-            pass
