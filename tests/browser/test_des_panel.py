@@ -271,5 +271,5 @@ def test_insert_cell_loads_a_query_result_in_the_notebook(lab: Page):
     expect(cell).to_contain_text("result.csv.gz")
     cell.locator(".jp-InputPrompt").click()
     lab.keyboard.press("Shift+Enter")
-    expect(cell.locator(".jp-OutputArea-output")).to_contain_text("Table length=", timeout=90_000)
+    expect(cell.locator(".jp-OutputArea-output")).to_contain_text("Table length=", timeout=180_000)
     shot(lab, "10-insert-cell")

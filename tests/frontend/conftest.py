@@ -29,6 +29,7 @@ def api(jp_fetch, jp_asyncio_loop):
     """
 
     def fetch(*parts, **kwargs):
+        kwargs.setdefault("request_timeout", 120)  # the machine may be busy with other tests
         return jp_asyncio_loop.run_until_complete(jp_fetch(*parts, **kwargs))
 
     return fetch
