@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from deslab_hub.jobs import events as ev
+from deslab_hub.jobs.background import repeat, stop_task
 from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.notify import Notifier
 from deslab_hub.jobs.paths import home_dir, list_results, remove_tree
@@ -60,29 +61,20 @@ class Scheduler:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await stop_task(self._task)
 
     def wake(self) -> None:
         self._wake.set()
 
     async def _loop(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.log.exception("scheduler round failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        await repeat(self.tick, self._pause, self.log, "scheduler round")
+
+    async def _pause(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+        except TimeoutError:
+            pass
+        self._wake.clear()
 
     async def tick(self) -> None:
         """One scheduling round."""

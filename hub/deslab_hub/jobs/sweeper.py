@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from deslab_hub.jobs import events as ev
+from deslab_hub.jobs.background import repeat, stop_task
 from deslab_hub.jobs.paths import remove_tree
 from deslab_hub.jobs.phases import Phase
 from deslab_hub.jobs.scheduler import Scheduler
@@ -28,22 +29,13 @@ class Sweeper:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await stop_task(self._task)
 
     async def _loop(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self.log.exception("expiry sweep failed")
-            await asyncio.sleep(self.settings.sweep_interval)
+        await repeat(self.sweep, self._pause, self.log, "expiry sweep")
+
+    async def _pause(self) -> None:
+        await asyncio.sleep(self.settings.sweep_interval)
 
     async def sweep(self, now: datetime | None = None) -> dict[str, int]:
         """One sweep; returns how many jobs were warned about and removed."""
