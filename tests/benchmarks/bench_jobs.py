@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import statistics
 import subprocess
@@ -32,17 +31,12 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "jobs"))
 
 from jobs_helpers import (  # noqa: E402
-    CHP,
-    HUB_CONFIG,
-    PY,
-    VENV_BIN,
     Client,
     Hub,
-    free_port,
     kill_leftover_workers,
-    service_env,
     wait_http,
 )
+from jobs_helpers import start_hub as start_jobs_hub  # noqa: E402
 
 SMALL_SQL = ("SELECT COADD_OBJECT_ID, RA, DEC, MAG_AUTO_G FROM DR2_MAIN "
              "WHERE TILENAME = :tile")
@@ -54,31 +48,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_hub(root: Path, catalog: Path, max_running: int) -> Hub:
-    data = root / "data"
-    data.mkdir()
-    ports = {k: free_port() for k in ("port", "hub_port", "proxy_api_port", "jobs_port",
-                                      "jobsx_port")}
-    tokens = {k: secrets.token_hex(24) for k in ("jobs_token", "jobsx_token", "admin_token",
-                                                 "proxy_token")}
-    cookie = root / "cookie_secret"
-    cookie.write_text(secrets.token_hex(32))
-    cookie.chmod(0o600)
-    env_service = service_env(data, catalog, DESLAB_JOBS_MAX_RUNNING=str(max_running),
-                              DESLAB_JOBS_MAX_RUNNING_PER_USER=str(max_running),
-                              DESLAB_JOBS_MAX_ACTIVE_PER_USER="50")
-    (root / "jupyterhub_config.py").write_text(HUB_CONFIG.format(
-        root=root, chp=CHP, py=PY, cookie=str(cookie), hub_pid=str(root / "hub.pid"),
-        proxy_pid=str(root / "proxy.pid"), jobs_env=env_service, **ports, **tokens))
-    log = open(root / "hub.log", "wb")
-    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}")
-    proc = subprocess.Popen([PY, "-m", "jupyterhub", "-f", str(root / "jupyterhub_config.py")],
-                            cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{ports['port']}"
-    wait_http(f"{url}/services/jobs/api/health", timeout=120, proc=proc)
-    return Hub(root=root, url=url, api_url=f"{url}/hub/api", admin_token=tokens["admin_token"],
-               jobsx_token=tokens["jobsx_token"], jobsx_port=ports["jobsx_port"],
-               catalog=catalog, proc=proc)
+    hub, _log = start_jobs_hub(root, catalog, DESLAB_JOBS_MAX_RUNNING=str(max_running),
+                               DESLAB_JOBS_MAX_RUNNING_PER_USER=str(max_running),
+                               DESLAB_JOBS_MAX_ACTIVE_PER_USER="50")
+    wait_http(f"{hub.url}/services/jobs/api/health", timeout=120, proc=hub.proc)
+    return hub
 
 
 def probe(client: Client, job_id: str, stop: threading.Event, out: list[float]) -> None:

@@ -18,15 +18,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from tests.jobs.jobs_helpers import (  # noqa: E402
-    CHP,
-    HUB_CONFIG,
-    PY,
-    VENV_BIN,
     Hub,
     ServiceProcess,
     free_port,
     kill_leftover_workers,
-    service_env,
+    start_hub,
     wait_http,
 )
 
@@ -35,34 +31,10 @@ from tests.jobs.jobs_helpers import (  # noqa: E402
 def hub(tmp_path_factory, demo_survey: Path) -> Hub:
     """A real JupyterHub (with proxy) running the job service, for the whole session."""
     root = tmp_path_factory.mktemp("hub")
-    data = root / "data"
-    data.mkdir()
-    ports = {k: free_port() for k in ("port", "hub_port", "proxy_api_port", "jobs_port",
-                                      "jobsx_port")}
-    tokens = {k: secrets.token_hex(24) for k in ("jobs_token", "jobsx_token", "admin_token",
-                                                 "proxy_token")}
-    cookie = root / "cookie_secret"
-    cookie.write_text(secrets.token_hex(32))
-    cookie.chmod(0o600)
-    catalog = demo_survey / "catalog.duckdb"
-    config = HUB_CONFIG.format(
-        root=root, chp=CHP, py=PY, cookie=str(cookie), hub_pid=str(root / "hub.pid"),
-        proxy_pid=str(root / "proxy.pid"),
-        jobs_env=service_env(data, catalog), **ports, **tokens,
-    )
-    (root / "jupyterhub_config.py").write_text(config)
-    log = open(root / "hub.log", "wb")
-    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}")
-    proc = subprocess.Popen(
-        [PY, "-m", "jupyterhub", "-f", str(root / "jupyterhub_config.py")],
-        cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{ports['port']}"
-    hub = Hub(root=root, url=url, api_url=f"{url}/hub/api", admin_token=tokens["admin_token"],
-              jobsx_token=tokens["jobsx_token"], jobsx_port=ports["jobsx_port"],
-              catalog=catalog, proc=proc)
+    hub, log = start_hub(root, demo_survey / "catalog.duckdb")
+    proc = hub.proc
     try:
-        wait_http(f"{url}/services/jobs/api/health", timeout=90, proc=proc)
+        wait_http(f"{hub.url}/services/jobs/api/health", timeout=90, proc=proc)
         yield hub
     finally:
         try:
@@ -74,7 +46,7 @@ def hub(tmp_path_factory, demo_survey: Path) -> Hub:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        kill_leftover_workers(data)
+        kill_leftover_workers(root / "data")
         log.close()
 
 

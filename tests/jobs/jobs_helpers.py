@@ -15,12 +15,13 @@ Users are created through the hub's REST API; their tokens carry
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -281,3 +282,38 @@ class ServiceProcess:
 
     def client(self, name: str, **kw: Any) -> Client:
         return Client(self.base, self.hub.user(name, **kw))
+
+
+def start_hub(root: Path, catalog: Path, **settings: str) -> tuple[Hub, IO[bytes]]:
+    """Start a JupyterHub (with proxy) running the job service, in ``root`` on free ports.
+
+    The job service's data directory is ``root/data``; ``settings`` override its
+    DESLAB_JOBS_* variables (see :func:`service_env`). Returns the hub (not yet waited for:
+    use :func:`wait_http` on its health URL) and its open log file, which the caller closes.
+    """
+    data = root / "data"
+    data.mkdir()
+    ports = {k: free_port() for k in ("port", "hub_port", "proxy_api_port", "jobs_port",
+                                      "jobsx_port")}
+    tokens = {k: secrets.token_hex(24) for k in ("jobs_token", "jobsx_token", "admin_token",
+                                                 "proxy_token")}
+    cookie = root / "cookie_secret"
+    cookie.write_text(secrets.token_hex(32))
+    cookie.chmod(0o600)
+    config = HUB_CONFIG.format(
+        root=root, chp=CHP, py=PY, cookie=str(cookie), hub_pid=str(root / "hub.pid"),
+        proxy_pid=str(root / "proxy.pid"),
+        jobs_env=service_env(data, catalog, **settings), **ports, **tokens,
+    )
+    (root / "jupyterhub_config.py").write_text(config)
+    log = open(root / "hub.log", "wb")  # noqa: SIM115 - closed by the caller
+    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen(
+        [PY, "-m", "jupyterhub", "-f", str(root / "jupyterhub_config.py")],
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{ports['port']}"
+    hub = Hub(root=root, url=url, api_url=f"{url}/hub/api", admin_token=tokens["admin_token"],
+              jobsx_token=tokens["jobsx_token"], jobsx_port=ports["jobsx_port"],
+              catalog=catalog, proc=proc)
+    return hub, log
