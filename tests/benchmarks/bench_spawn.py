@@ -81,18 +81,8 @@ class PlainHub(Platform):
             env=venv_env(),
             cwd=self.data_dir,
         )
-        import requests
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"plain jupyterhub exited:\n{self.log_tail()}")
-            try:
-                if requests.get(self.url + "hub/health", timeout=5).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
+        if self.wait_healthy(timeout, "plain jupyterhub"):
+            return self
         raise RuntimeError("plain jupyterhub did not start")
 
 

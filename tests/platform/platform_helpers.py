@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,19 +58,31 @@ class Platform:
         self.proc = subprocess.Popen(
             cmd + self.args, stdout=self.log, stderr=subprocess.STDOUT, env=venv_env(), cwd=REPO
         )
+        if self.wait_healthy(timeout, "deslab-hub up",
+                             lambda: "DESlab is running at" in self.log_text()):
+            return self
+        self.stop()
+        raise AssertionError(f"deslab-hub up did not come up in {timeout} s:\n{self.log_tail()}")
+
+    def wait_healthy(self, timeout: float, what: str,
+                     ready: Callable[[], bool] = lambda: True) -> bool:
+        """Poll until ``ready()`` and ``hub/health`` answers 200; False after ``timeout`` s.
+
+        Raises AssertionError (with the log's tail) if the process ends meanwhile.
+        """
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"deslab-hub up exited early:\n{self.log_tail()}")
-            if "DESlab is running at" in self.log_text():
+                raise AssertionError(f"{what} exited early:\n{self.log_tail()}")
+            if ready():
                 try:
                     if requests.get(self.url + "hub/health", timeout=5).status_code == 200:
-                        return self
+                        return True
                 except requests.ConnectionError:
                     pass
             time.sleep(0.3)
-        self.stop()
-        raise AssertionError(f"deslab-hub up did not come up in {timeout} s:\n{self.log_tail()}")
+        return False
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
