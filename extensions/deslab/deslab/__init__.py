@@ -10,8 +10,9 @@ The public API is imported lazily so that ``import deslab`` stays fast in a kern
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from deslab._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -39,15 +40,7 @@ __all__ = sorted(_API) + ["__version__"]
 _SUBPACKAGES = ("anomaly", "dask")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f"deslab.{name}")
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'deslab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("deslab", _API, globals(), _SUBPACKAGES)
 
 
 def __dir__() -> list[str]:

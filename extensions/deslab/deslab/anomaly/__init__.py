@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from deslab._lazy import lazy_getattr
 from deslab.errors import AnomalyError
 
 _API = {
@@ -23,10 +21,4 @@ _API = {
 __all__ = sorted(_API) + ["AnomalyError"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'deslab.anomaly' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("deslab.anomaly", _API, globals())
