@@ -1,7 +1,8 @@
 """Benchmark of deslab.query_to_file against DuckDB's own COPY and the easyaccess approach.
 
 Exports a query selecting half of the demo survey's rows and all columns to each format and
-prints rows/s and peak RSS (each measurement in its own subprocess), with ratios against:
+prints rows/s and peak RSS (each measurement in its own subprocess, best of 3 where a run
+takes under a minute), with ratios against:
 
 - the floor: the same query streamed as Arrow batches and thrown away;
 - DuckDB's ``COPY (query) TO`` Parquet and CSV (the practical limit);
@@ -50,12 +51,21 @@ def _cpu_seconds() -> float:
 
 def worker(mode: str, fmt: str, catalog: Path, out_dir: Path) -> dict:
     os.environ["DESLAB_CATALOG"] = f"duckdb://{catalog}"
-    import duckdb  # noqa: F401  (imports are not part of the measurement)
+    # imports are not part of the measurement, on either side: a constant, not rows/s
+    import duckdb  # noqa: F401
     import pyarrow  # noqa: F401
 
     if mode in ("deslab", "floor"):
         import deslab.catalog.api  # noqa: F401
-        import deslab.catalog.writers.fits  # noqa: F401
+        from deslab.catalog.writers import writer_class
+
+        if mode == "deslab":
+            writer_class(fmt)
+    elif mode == "easyaccess":
+        import fitsio  # noqa: F401
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+        import tables  # noqa: F401
     cpu0 = _cpu_seconds()
     started = time.perf_counter()
     rows = 0
@@ -219,7 +229,12 @@ def ensure_catalog(data_dir: Path, rows: int) -> Path:
 OUT_ROOT: Path | None = None
 
 
-def measure(mode: str, fmt: str, catalog: Path) -> dict:
+DEFAULT_REPEAT = 3
+REPEAT = DEFAULT_REPEAT
+REPEAT_BUDGET = 60.0  # seconds: slower measurements are not repeated past this much time
+
+
+def measure_once(mode: str, fmt: str, catalog: Path) -> dict:
     out_dir = Path(tempfile.mkdtemp(prefix="bench-export-", dir=OUT_ROOT or catalog.parent))
     try:
         proc = subprocess.run(
@@ -233,10 +248,23 @@ def measure(mode: str, fmt: str, catalog: Path) -> dict:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def measure(mode: str, fmt: str, catalog: Path) -> dict:
+    """The best (fastest) of up to ``REPEAT`` runs, each in a fresh process; runs stop once
+    they have taken ``REPEAT_BUDGET`` seconds, so the minutes-long baselines run once. Peak RSS
+    is the largest seen."""
+    runs = [measure_once(mode, fmt, catalog)]
+    while len(runs) < REPEAT and sum(r["seconds"] for r in runs) < REPEAT_BUDGET:
+        runs.append(measure_once(mode, fmt, catalog))
+    best = dict(min(runs, key=lambda r: r["seconds"]))
+    best["peak_mb"] = max(r["peak_mb"] for r in runs)
+    best["runs"] = len(runs)
+    return best
+
+
 def row(label: str, r: dict) -> str:
     return (f"{label:28s} {r['rows']:>10d} rows {r['seconds']:8.2f} s ({r['cpu']:7.2f} s CPU) "
             f"{r['rows'] / r['seconds'] / 1e6:8.2f} Mrows/s  peak RSS {r['peak_mb']:7.0f} MB  "
-            f"{r['bytes'] / 1e6:9.1f} MB")
+            f"{r['bytes'] / 1e6:9.1f} MB  best of {r['runs']}")
 
 
 def run_size(catalog: Path, formats: list[str], easyaccess: list[str]) -> dict:
@@ -288,12 +316,16 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path,
                         default=Path(tempfile.gettempdir()) / "deslab-bench")
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
+                        help="runs per measurement, the fastest is kept (measurements slower "
+                        f"than {REPEAT_BUDGET:.0f} s in all run once)")
     parser.add_argument("--out-dir", type=Path, default=None,
                         help="where the outputs go (default: next to the catalog); /dev/shm "
                         "takes the disk out of the comparison on a machine shared with others")
     args = parser.parse_args()
-    global OUT_ROOT
+    global OUT_ROOT, REPEAT
     OUT_ROOT = args.out_dir
+    REPEAT = max(1, args.repeat)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     formats = [f for f in args.formats.split(",") if f]
     print(f"query: {QUERY}")

@@ -252,3 +252,51 @@ def test_empty_result_is_a_valid_empty_file(name, catalog_env, tmp_path):
     assert result.rows == 0 and result.paths == [tmp_path / name]
     got = Table.read(tmp_path / name, **READ[name])
     assert len(got) == 0 and got.colnames == ["RA", "TILENAME"]
+
+
+@pytest.mark.parametrize("kind", ["hdf5", "parquet"])
+def test_column_meta_is_the_header_astropy_writes(kind):
+    """HDF5 and Parquet carry astropy's YAML header, built without astropy's writer."""
+    import pyarrow as pa
+    from astropy.table import meta
+    from deslab.catalog.backends.base import ColumnInfo
+    from deslab.catalog.writers.base import Provenance
+    from deslab.catalog.writers.columns import (
+        ColumnPlan,
+        astropy_column,
+        astropy_header,
+        plan_datatype,
+    )
+    from deslab.catalog.writers.parquet import astropy_yaml
+
+    description = 'Right ascension: it\'s "J2000" \u00e9'
+    provenance = Provenance(query="SELECT * FROM X WHERE a = 'b'\n AND c: d",
+                            catalog="duckdb://",
+                            created="2026-11-25T00:00:00+00:00", deslab_version="1.0")
+    table = Table(np.zeros(0, dtype=[("RA", "f8"), ("FLAGS", "i2"), ("TILENAME", "S12"),
+                                     ("B", "?")]))
+    table["RA"].unit = "deg"
+    table["RA"].description = description
+    table.meta.update(dict(provenance.items()))
+    if kind == "hdf5":
+        table["FLAGS"].meta["null_value"] = -32768
+        plans = [ColumnPlan("RA", "f", np.dtype("f8"), unit="deg", description=description),
+                 ColumnPlan("FLAGS", "i", np.dtype("i2"), null=-32768, had_nulls=True),
+                 ColumnPlan("TILENAME", "s", np.dtype("S12"), width=12),
+                 ColumnPlan("B", "b", np.dtype("?"))]
+        lines = astropy_header(
+            [astropy_column(p.name, plan_datatype(p), p.unit, p.description,
+                            {"null_value": p.null} if p.had_nulls else None) for p in plans],
+            dict(provenance.items()))
+    else:
+        del table.meta["rows"]
+        table.replace_column("TILENAME", Table.Column(np.zeros(0, dtype=object)))
+        schema = pa.schema([("RA", pa.float64()), ("FLAGS", pa.int16()),
+                            ("TILENAME", pa.string()), ("B", pa.bool_())])
+        info = {"RA": ColumnInfo("DR2_MAIN", "RA", "DOUBLE", "deg", description)}
+        lines = astropy_yaml(schema, info, provenance).splitlines()
+    theirs = meta.get_header_from_yaml(meta.get_yaml_from_table(table))
+    if kind == "parquet":  # astropy marks object columns as JSON; ours hold plain strings
+        for col in theirs["datatype"]:
+            col.pop("subtype", None)
+    assert meta.get_header_from_yaml(lines) == theirs

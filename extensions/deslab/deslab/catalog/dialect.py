@@ -43,6 +43,9 @@ class Statement:
         Names of the catalog tables the query reads (upper case; CTE names excluded).
     binds : list of str
         Bind variable names used (lower case, in order of first use).
+    translations : dict
+        Target dialect -> translated SQL, filled on first use (an export translates the same
+        statement for its string-width pass and for its stream).
     """
 
     sql: str
@@ -50,6 +53,7 @@ class Statement:
     tree: exp.Expression | None = None
     tables: list[str] = field(default_factory=list)
     binds: list[str] = field(default_factory=list)
+    translations: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _parse_error(sql: str, exc: SqlglotError) -> QueryError:
@@ -298,7 +302,13 @@ def to_duckdb(stmt: Statement) -> str:
     """
     if stmt.tree is None:
         raise QueryError("the SQL could not be parsed; check the statement (Oracle syntax)")
-    tree = stmt.tree.copy()
+    if "duckdb" not in stmt.translations:
+        stmt.translations["duckdb"] = _translate_to_duckdb(stmt.tree)
+    return stmt.translations["duckdb"]
+
+
+def _translate_to_duckdb(tree: exp.Expression) -> str:
+    tree = tree.copy()
     if any(n.args.get("join_mark") for n in tree.find_all(exp.Column)):
         tree = transforms.eliminate_join_marks(tree)
     for select in list(tree.find_all(exp.Select)):

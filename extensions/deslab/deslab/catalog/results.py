@@ -8,6 +8,7 @@ from astropy import units as u
 from astropy.table import Column, MaskedColumn, Table
 
 from deslab.catalog.backends.base import ColumnInfo
+from deslab.catalog.writers.columns import arrow_values, null_mask
 
 
 def _unit(text: str) -> u.UnitBase | None:
@@ -25,7 +26,8 @@ def _to_numpy(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray | None]:
         arr = arr.cast(pa.int64() if t.scale == 0 and t.precision <= 18 else pa.float64())
     elif pa.types.is_dictionary(t):
         arr = arr.cast(t.value_type)
-    mask = arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else None
+    arr = arr.combine_chunks()
+    mask = null_mask(arr)
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or \
             pa.types.is_string_view(arr.type):
         values = np.array(arr.fill_null("").to_pylist() if mask is not None else arr.to_pylist(),
@@ -33,8 +35,10 @@ def _to_numpy(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray | None]:
         return values, mask
     if mask is not None and (pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type)):
         arr = arr.fill_null(0 if pa.types.is_integer(arr.type) else False)
-    values = arr.to_numpy(zero_copy_only=False)
-    return values, mask
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or \
+            pa.types.is_boolean(arr.type):
+        return arrow_values(arr), mask
+    return arr.to_numpy(zero_copy_only=False), mask
 
 
 def to_table(data: pa.Table, columns: dict[str, ColumnInfo], meta: dict) -> Table:

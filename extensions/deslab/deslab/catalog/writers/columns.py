@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import yaml
 
 from deslab.errors import ExportError
 
@@ -59,6 +60,37 @@ def numpy_dtype(t: pa.DataType) -> np.dtype:
         (True, 16): "f2", (True, 32): "f4", (True, 64): "f8",
     }.get((True, t.bit_width)) if pa.types.is_floating(t) else
         f"{'u' if pa.types.is_unsigned_integer(t) else 'i'}{t.bit_width // 8}")
+
+
+def arrow_values(arr: pa.Array) -> np.ndarray:
+    """The values of a numeric or boolean Arrow array as numpy, read from its buffers.
+
+    Numbers are a zero-copy, read-only view; booleans are unpacked from their bits. Null slots
+    hold whatever the buffer holds: fill them first or mask them. Unlike ``Array.to_numpy``,
+    this never imports pandas (a quarter of a second in a fresh ``deslab query -o`` process).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_values(pa.array([1.5, 2.5], pa.float32()).slice(1)).tolist()
+    [2.5]
+    >>> arrow_values(pa.array([True, False, True]).slice(1)).tolist()
+    [False, True]
+    """
+    dtype = numpy_dtype(arr.type)
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
+    buf = arr.buffers()[1]
+    if pa.types.is_boolean(arr.type):
+        bits = np.frombuffer(buf, dtype=np.uint8)
+        return np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + n].astype(bool)
+    return np.frombuffer(buf, dtype=dtype, count=n, offset=arr.offset * dtype.itemsize)
+
+
+def null_mask(arr: pa.Array) -> np.ndarray | None:
+    """A boolean numpy mask of the null slots of ``arr``, or None when it has none."""
+    return arrow_values(arr.is_null()) if arr.null_count else None
 
 
 def plan_columns(schema: pa.Schema, widths: dict[str, int], meta: dict,
@@ -147,23 +179,22 @@ def to_numpy(arr: pa.Array | pa.ChunkedArray,
     if plan.cast is not None:
         arr = arr.cast(plan.cast) if not pa.types.is_temporal(arr.type) else pc.cast(
             arr, pa.string())
-    mask = None
-    if arr.null_count:
-        mask = arr.is_null().to_numpy(zero_copy_only=False)
+    mask = null_mask(arr)
+    if mask is not None:
         plan.had_nulls = True
     k = plan.kind
     if k == "f":
         if mask is not None:
             arr = arr.fill_null(float("nan"))
-        return arr.to_numpy(zero_copy_only=False).astype(plan.dtype, copy=False), mask
+        return arrow_values(arr).astype(plan.dtype, copy=False), mask
     if k in ("i", "u"):
         if mask is not None:
             arr = arr.fill_null(plan.null)
-        return arr.to_numpy(zero_copy_only=False).astype(plan.dtype, copy=False), mask
+        return arrow_values(arr).astype(plan.dtype, copy=False), mask
     if k == "b":
         if mask is not None:
             arr = arr.fill_null(False)
-        return arr.to_numpy(zero_copy_only=False), mask
+        return arrow_values(arr), mask
     return _fixed_strings(arr, plan), mask
 
 
@@ -182,7 +213,7 @@ def _fixed_strings(arr: pa.Array, plan: ColumnPlan) -> np.ndarray:
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=plan.dtype)
-    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
+    lengths = arrow_values(pc.binary_length(arr))
     if lengths.max(initial=0) > w:
         raise ExportError(
             f"column {plan.name} has a value longer than the {w} bytes measured for it; "
@@ -216,3 +247,41 @@ def describe_column(col, unit: str | None, description: str | None) -> None:
             pass
     if description:
         col.description = description
+
+
+def astropy_column(name: str, datatype: str, unit: str = "", description: str = "",
+                   meta: dict | None = None) -> dict:
+    """One column entry of :func:`astropy_header` (empty attributes are left out)."""
+    col: dict = {"name": name, "datatype": datatype}
+    if unit:
+        col["unit"] = unit
+    if description:
+        col["description"] = description
+    if meta:
+        col["meta"] = meta
+    return col
+
+
+def astropy_header(columns: list[dict], meta: dict) -> list[str]:
+    """The YAML header astropy keeps next to a table (HDF5 ``__table_column_meta__``, Parquet
+    ``table_meta_yaml``) and reads units, descriptions and the table meta from.
+
+    The same header ``astropy.table.meta.get_yaml_from_table`` writes, built with PyYAML:
+    astropy's own writer imports ``astropy.coordinates``, a tenth of a second in a fresh
+    process, for tags a catalog export never uses.
+
+    Examples
+    --------
+    >>> astropy_header([astropy_column("RA", "float64", "deg", "Right ascension")],
+    ...                {"rows": "3"})
+    ['datatype:', '- {name: RA, datatype: float64, unit: deg, description: Right ascension}', \
+"meta: {rows: '3'}"]
+    """
+    text = yaml.safe_dump({"datatype": columns, "meta": meta}, sort_keys=False,
+                          width=1 << 20, default_flow_style=None, allow_unicode=False)
+    return text.splitlines()
+
+
+def plan_datatype(plan: ColumnPlan) -> str:
+    """astropy's name for the type a column is stored as (``string`` for text)."""
+    return "string" if plan.dtype.kind in "SU" else plan.dtype.name

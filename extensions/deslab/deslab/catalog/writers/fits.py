@@ -29,6 +29,13 @@ def _ascii(text: str) -> str:
     return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
+def _card(key: str, value, comment: str | None = None) -> str:
+    """One header card (several for a long string: the CONTINUE convention), as text."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # astropy notes the HIERARCH and CONTINUE it uses
+        return fits.Card(key, value, comment).image
+
+
 def _tform(p: ColumnPlan) -> str:
     if p.kind == "s":
         return f"{p.width}A"
@@ -47,6 +54,7 @@ class FitsWriter(AsciiTableWriter):
               else p.dtype) for i, p in enumerate(self.plans)]
         )
         self.row_bytes = self.disk_dtype.itemsize
+        self._static: tuple | None = None
         self._fh.write(self._primary())
         self._header_at = self._fh.tell()
         reserve = self._header(rows=2**62, all_nulls=True)
@@ -66,39 +74,49 @@ class FitsWriter(AsciiTableWriter):
         return h.tostring().encode("ascii")
 
     def _header(self, rows: int, all_nulls: bool) -> bytes:
-        h = fits.Header()
-        h["XTENSION"] = ("BINTABLE", "binary table extension")
-        h["BITPIX"] = 8
-        h["NAXIS"] = 2
-        h["NAXIS1"] = (self.row_bytes, "bytes per row")
-        h["NAXIS2"] = (rows, "number of rows")
-        h["PCOUNT"] = 0
-        h["GCOUNT"] = 1
-        h["TFIELDS"] = len(self.plans)
-        for i, p in enumerate(self.plans, start=1):
-            h[f"TTYPE{i}"] = _ascii(p.name)
-            h[f"TFORM{i}"] = _tform(p)
-            if p.unit:
-                h[f"TUNIT{i}"] = _ascii(p.unit)
+        """The table header's cards (no END): the row count and the TNULLn of integer columns
+        that held nulls change between calls; every other card is formatted once."""
+        if self._static is None:
+            self._static = self._static_cards()
+        head, columns, tail_before, tail_after = self._static
+        out = [head[0], _card("NAXIS2", rows, "number of rows"), head[1]]
+        for i, (p, before, after) in enumerate(columns, start=1):
+            out.append(before)
             if p.kind in ("i", "u") and (all_nulls or p.had_nulls):
-                h[f"TNULL{i}"] = p.null
-            if p.description:
-                h[f"TCOMM{i}"] = _ascii(p.description)[:68]
-        h["EXTNAME"] = "RESULT"
-        h["LONGSTRN"] = ("OGIP 1.0", "long strings use the CONTINUE convention")
+                out.append(_card(f"TNULL{i}", p.null))
+            out.append(after)
+        out += [tail_before, _card("DESROWS", rows, "rows in this file"), tail_after]
+        return "".join(out).encode("ascii")
+
+    def _static_cards(self) -> tuple[list[str], list[tuple[ColumnPlan, str, str]], str, str]:
+        head = [
+            _card("XTENSION", "BINTABLE", "binary table extension") + _card("BITPIX", 8)
+            + _card("NAXIS", 2) + _card("NAXIS1", self.row_bytes, "bytes per row"),
+            _card("PCOUNT", 0) + _card("GCOUNT", 1) + _card("TFIELDS", len(self.plans)),
+        ]
+        columns = []
+        for i, p in enumerate(self.plans, start=1):
+            before = _card(f"TTYPE{i}", _ascii(p.name)) + _card(f"TFORM{i}", _tform(p))
+            if p.unit:
+                before += _card(f"TUNIT{i}", _ascii(p.unit))
+            after = _card(f"TCOMM{i}", _ascii(p.description)[:68]) if p.description else ""
+            columns.append((p, before, after))
         prov = self.provenance
-        h["ORIGIN"] = "DESlab"
-        h["DATE"] = (prov.created[:19], "UTC time the export started")
-        h["DESVERS"] = (prov.deslab_version, "deslab version")
-        h["DESROWS"] = (rows, "rows in this file")
-        h["DESPART"] = (prov.part, "file number of a split export")
-        h["DESCATLG"] = (_ascii(prov.catalog), "catalog (no credentials)")
-        for key, value in prov.extra.items():
-            h[f"HIERARCH DES {key.upper()}"] = _ascii(value)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            h["DESQUERY"] = _ascii(prov.query)  # long-string convention (CONTINUE cards)
-            return h.tostring(endcard=False, padding=False).encode("ascii")
+        tail_before = (
+            _card("EXTNAME", "RESULT")
+            + _card("LONGSTRN", "OGIP 1.0", "long strings use the CONTINUE convention")
+            + _card("ORIGIN", "DESlab")
+            + _card("DATE", prov.created[:19], "UTC time the export started")
+            + _card("DESVERS", prov.deslab_version, "deslab version")
+        )
+        tail_after = (
+            _card("DESPART", prov.part, "file number of a split export")
+            + _card("DESCATLG", _ascii(prov.catalog), "catalog (no credentials)")
+            + "".join(_card(f"HIERARCH DES {key.upper()}", _ascii(value))
+                      for key, value in prov.extra.items())
+            + _card("DESQUERY", _ascii(prov.query))  # long-string convention (CONTINUE)
+        )
+        return head, columns, tail_before, tail_after
 
     def _pad_header(self, cards: bytes) -> bytes:
         size = self._header_blocks * BLOCK

@@ -12,11 +12,15 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pyarrow as pa
-from astropy.table import Table
-from astropy.table import meta as astropy_meta
 
 from deslab.catalog.writers.base import Writer
-from deslab.catalog.writers.columns import describe_column, plan_columns, to_numpy
+from deslab.catalog.writers.columns import (
+    astropy_column,
+    astropy_header,
+    plan_columns,
+    plan_datatype,
+    to_numpy,
+)
 
 DATASET = "data"
 CHUNK_ROWS = 65536
@@ -65,14 +69,11 @@ class Hdf5Writer(Writer):
         return self.rows * self.dtype.itemsize
 
     def _astropy_meta(self) -> np.ndarray:
-        empty = Table(np.zeros(0, dtype=self.dtype))
-        for p in self.plans:
-            col = empty[p.name]
-            describe_column(col, p.unit, p.description)
-            if p.kind == "i" and p.had_nulls:
-                col.meta["null_value"] = p.null
-        empty.meta.update(dict(self.provenance.items()))
-        lines = astropy_meta.get_yaml_from_table(empty)
+        columns = [astropy_column(p.name, plan_datatype(p), p.unit, p.description,
+                                  {"null_value": p.null} if p.kind == "i" and p.had_nulls
+                                  else None)
+                   for p in self.plans]
+        lines = astropy_header(columns, dict(self.provenance.items()))
         return np.array([line.encode("utf-8") for line in lines])
 
     def close(self) -> None:

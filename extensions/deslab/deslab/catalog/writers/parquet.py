@@ -9,29 +9,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from deslab.catalog.writers.base import Writer
+from deslab.catalog.writers.columns import astropy_column, astropy_header, numpy_dtype
 
 ROW_GROUP_ROWS = 1 << 18  # ~60 MB of a 46-column result: bounded memory
 
 
 def astropy_yaml(schema: pa.Schema, column_meta: dict, provenance) -> str:
     """astropy's ``table_meta_yaml`` (units, descriptions, provenance for ``Table.read``)."""
-    import numpy as np
-    from astropy.table import Column, Table
-    from astropy.table import meta as astropy_meta
-
-    from deslab.catalog.writers.columns import describe_column, numpy_dtype
-
     cols = []
     for f in schema:
         t = f.type
         numeric = pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
-        col = Column(np.zeros(0, dtype=numpy_dtype(t) if numeric else object), name=f.name)
         info = column_meta.get(f.name.upper())
-        describe_column(col, getattr(info, "unit", ""), getattr(info, "description", ""))
-        cols.append(col)
-    empty = Table(cols)
-    empty.meta.update({k: v for k, v in provenance.items() if k != "rows"})
-    return "\n".join(astropy_meta.get_yaml_from_table(empty))
+        cols.append(astropy_column(f.name, numpy_dtype(t).name if numeric else "string",
+                                   getattr(info, "unit", ""), getattr(info, "description", "")))
+    meta = {k: v for k, v in provenance.items() if k != "rows"}
+    return "\n".join(astropy_header(cols, meta))
 
 
 def annotate(schema: pa.Schema, column_meta: dict) -> pa.Schema:
