@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -55,6 +56,12 @@ def _same(got: Table, want: Table) -> None:
 
 def _listing(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
+
+
+def _assert_stream_stopped() -> None:
+    """No export's read-ahead thread is left and the catalog still answers."""
+    assert [t.name for t in threading.enumerate() if t.name == "deslab-export-read"] == []
+    assert deslab.query("SELECT COUNT(*) AS N FROM DR2_TILE_INFO")["N"][0] > 0
 
 
 @pytest.fixture
@@ -183,11 +190,13 @@ def test_failed_export_keeps_previous_file_and_removes_partials(catalog_env, tmp
         deslab.query_to_file("SELECT * FROM DR2_MAIN", target, progress=stop)
     assert target.read_bytes() == b"previous result"
     assert _listing(tmp_path) == ["keep.fits"]
+    _assert_stream_stopped()
     # a timeout during the export: cancelled, nothing written
     slow = "SELECT a.RA, SIN(a.RA * b.DEC) AS S FROM DR2_MAIN a, DR2_MAIN b"
     with pytest.raises(deslab.DeslabError, match="timeout"):
         deslab.query_to_file(slow, tmp_path / "slow.parquet", timeout=1)
     assert _listing(tmp_path) == ["keep.fits"]
+    _assert_stream_stopped()
 
 
 def _mount_tmpfs(path: Path, options: str) -> None:
@@ -204,6 +213,7 @@ def test_full_disk_and_read_only_location(catalog_env, tmp_path):
                 deslab.query_to_file("SELECT * FROM DR2_MAIN", small / name)
             assert "Traceback" not in str(info.value)
             assert _listing(small) == [], name
+            _assert_stream_stopped()
     finally:
         subprocess.run(["umount", str(small)], check=True)
     ro = tmp_path / "ro"

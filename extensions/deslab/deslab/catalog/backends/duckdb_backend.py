@@ -95,7 +95,7 @@ class DuckDBBackend(Backend):
         except BaseException:
             self._release(cur)
             raise
-        return _ClosingReader(reader, lambda: self._release(cur), self, stmt)
+        return _ClosingReader(reader, lambda: self._release(cur), self, stmt, cur.interrupt)
 
     def explain(self, stmt: Statement, binds: dict) -> str:
         cur = self._cursor()
@@ -227,9 +227,10 @@ class _ClosingReader:
     turns DuckDB errors met while streaming into DESlab errors."""
 
     def __init__(self, reader: pa.RecordBatchReader, release, backend: DuckDBBackend,
-                 stmt: Statement) -> None:
+                 stmt: Statement, interrupt) -> None:
         self._reader = reader
         self._release = release
+        self._interrupt = interrupt
         self._backend = backend
         self._stmt = stmt
         self.schema: pa.Schema = reader.schema
@@ -246,6 +247,13 @@ class _ClosingReader:
                 yield batch
         finally:
             self.close()
+
+    def interrupt(self) -> None:
+        """Stop this stream's statement (from any thread); other queries go on."""
+        try:
+            self._interrupt()
+        except duckdb.Error:
+            pass
 
     def close(self) -> None:
         if self._release is not None:

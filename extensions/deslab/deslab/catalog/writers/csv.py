@@ -38,14 +38,17 @@ THREADS = max(1, min(4, os.cpu_count() or 1))
 _OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
-def _format(batch: pa.RecordBatch, compress: bool) -> bytes:
-    """One batch as CSV text (pyarrow releases the GIL while formatting), maybe gzipped."""
+def _format(batch: pa.RecordBatch, compress: bool) -> pa.Buffer | bytes:
+    """One batch as CSV text (pyarrow releases the GIL while formatting), maybe gzipped.
+
+    The text stays in Arrow's buffer (files take it as is): no copy into Python bytes.
+    """
     buf = pa.BufferOutputStream()
     pacsv.write_csv(batch, buf, write_options=_OPTIONS)
-    data = buf.getvalue().to_pybytes()
+    data = buf.getvalue()
     if compress:
         z = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: gzip container
-        data = z.compress(data) + z.flush()
+        return z.compress(data) + z.flush()
     return data
 
 
