@@ -107,3 +107,30 @@ def test_expiry_queries(store: Store) -> None:
     assert {j.id for j in store.expiring(now + timedelta(hours=2))} == {old.id, soon.id}
     store.update_job(soon.id, expiry_warned=True)
     assert {j.id for j in store.expiring(now + timedelta(hours=2))} == {old.id}
+
+
+def test_quotes_are_learned_from_completed_jobs_of_the_same_type(store: Store) -> None:
+    from deslab_hub.jobs.estimates import quote
+    from deslab_hub.jobs.types import JOB_TYPES
+
+    cutout, query = JOB_TYPES["cutout"], JOB_TYPES["query"]
+    small = {"positions": "RA,DEC\n" + "0.1,0.2\n" * 10, "bands": "gri", "rgb": True}
+    assert quote(store, cutout, small) is None  # nothing has completed yet
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    for i, seconds in enumerate((30, 40, 50)):  # 100 positions x 4 files each
+        store.add_job(make_job(
+            type="cutout", phase=Phase.COMPLETED,
+            params={"positions": [[0.1, 0.2]] * 100, "bands": "gri", "rgb": True},
+            started=t0 + timedelta(hours=i), ended=t0 + timedelta(hours=i, seconds=seconds)))
+    store.add_job(make_job(type="cutout", phase=Phase.ERROR,  # failures teach nothing
+                           params={"positions": [[0, 0]]}, started=t0, ended=t0))
+    store.add_job(make_job(type="cutout", phase=Phase.EXECUTING, started=t0))
+    # 0.1 s per file (the median), 10 positions x (3 bands + RGB)
+    assert quote(store, cutout, small) == 4.0
+    assert quote(store, cutout, {**small, "bands": "grizY", "rgb": False}) == 5.0
+    assert quote(store, cutout, {"positions": "lists/targets.csv"}) is None  # size unknown
+    assert quote(store, query, {"sql": "SELECT 1 FROM DUAL"}) is None  # no query finished
+    for seconds in (2, 8, 3, 600):
+        store.add_job(make_job(phase=Phase.COMPLETED, started=t0,
+                               ended=t0 + timedelta(seconds=seconds)))
+    assert quote(store, query, {"sql": "SELECT 1 FROM DUAL"}) == 5.5  # median duration

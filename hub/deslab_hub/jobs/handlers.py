@@ -19,6 +19,7 @@ from urllib.parse import quote
 from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError, RequestHandler
 
+from deslab_hub.jobs import estimates
 from deslab_hub.jobs import types as jobtypes
 from deslab_hub.jobs.events import EventHub, event_model
 from deslab_hub.jobs.hubauth import Caller, HubIdentity
@@ -311,7 +312,8 @@ class JobsHandler(APIHandler):
         job = JobRecord(
             id=job_id, owner=owner, type=jtype.name, name=name, phase=Phase.PENDING.value,
             params=params, created=now, execution_duration=duration,
-            destruction=now + timedelta(days=lifetime), quote=jtype.quote(params),
+            destruction=now + timedelta(days=lifetime),
+            quote=estimates.quote(self.ctx.store, jtype, params),
             progress=0.0, progress_message="", results_bytes=0,
             output_dir=str(job_dir(root.parent, job_id)), notify_email=email,
             expiry_warned=False, attempts=0,

@@ -134,6 +134,15 @@ class Store:
         with self.session() as s:
             return list(s.scalars(q.order_by(JobRecord.created, JobRecord.id)).all())
 
+    def recent_completed(self, job_type: str, limit: int) -> list[JobRecord]:
+        """The last ``limit`` jobs of a type that completed, most recent first."""
+        q = (select(JobRecord)
+             .where(JobRecord.type == job_type, JobRecord.phase == Phase.COMPLETED.value,
+                    JobRecord.started.is_not(None), JobRecord.ended.is_not(None))
+             .order_by(JobRecord.ended.desc(), JobRecord.id).limit(limit))
+        with self.session() as s:
+            return list(s.scalars(q).all())
+
     def count_active(self, owner: str) -> int:
         q = select(func.count()).where(
             JobRecord.owner == owner, JobRecord.phase.in_([p.value for p in ACTIVE_PHASES])

@@ -44,6 +44,7 @@ COMPRESSIONS = {
 MAX_SQL_CHARS = 100_000
 MAX_POSITIONS_BYTES = 5_000_000
 CUTOUT_BANDS = "grizY"
+CUTOUT_DEFAULT_BANDS = "gri"  # deslab.cutouts' default
 
 
 class ParamError(ValueError):
@@ -58,7 +59,9 @@ class JobType:
     description: str
     validate: Callable[[Mapping[str, Any]], dict[str, Any]]
     default_name: Callable[[Mapping[str, Any]], str] = field(default=lambda p: "")
-    quote: Callable[[Mapping[str, Any]], float | None] = field(default=lambda p: None)
+    #: size of a job in this type's work units (cutout: files to cut), or None when the
+    #: parameters do not tell; quotes scale the time per unit of earlier jobs by it
+    work: Callable[[Mapping[str, Any]], float | None] | None = None
 
 
 # -- small checkers -----------------------------------------------------------------------
@@ -279,12 +282,31 @@ def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _cutout_name(params: Mapping[str, Any]) -> str:
+def _positions_count(params: Mapping[str, Any]) -> int | None:
+    """Rows of a cutout job's positions (None when they are in a file of the owner's home)."""
     positions = params.get("positions")
-    n = len(positions) if isinstance(positions, list) else max(
-        0, len(str(positions).strip().splitlines()) - 1
-    )
+    if isinstance(positions, list):
+        return len(positions)
+    lines = [line for line in str(positions).strip().splitlines() if line.strip()]
+    if len(lines) == 1 and HOME_CSV.fullmatch(lines[0].strip()):
+        return None
+    return max(0, len(lines) - 1)
+
+
+def _cutout_name(params: Mapping[str, Any]) -> str:
+    n = _positions_count(params)
+    if n is None:
+        return f"cutouts of {str(params.get('positions')).strip()[:80]}"
     return f"cutouts of {n} position{'s' if n != 1 else ''}"
+
+
+def _cutout_work(params: Mapping[str, Any]) -> float | None:
+    """Files a cutout job writes: a stamp per position and band, plus a colour image."""
+    n = _positions_count(params)
+    if n is None:
+        return None
+    bands = len(params.get("bands") or CUTOUT_DEFAULT_BANDS)
+    return float(n * (bands + bool(params.get("rgb"))))
 
 
 # -- anomaly ------------------------------------------------------------------------------
@@ -343,7 +365,7 @@ JOB_TYPES: dict[str, JobType] = {
     ),
     "cutout": JobType(
         "cutout", "FITS stamps and colour PNGs around sky positions", validate_cutout,
-        default_name=_cutout_name,
+        default_name=_cutout_name, work=_cutout_work,
     ),
     "anomaly": JobType(
         "anomaly", "Extended Isolation Forest anomaly scores over a query result",
