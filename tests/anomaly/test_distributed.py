@@ -49,10 +49,12 @@ def test_dask_array_fit_and_score_equal_single_process(client, data) -> None:
     scores = model.score_samples(X)
     assert isinstance(scores, da.Array)
     np.testing.assert_array_equal(scores.compute(), expected)
-    # the forest went to each worker once, as one scattered piece of data, reused next time
+    # the forest was scattered once, as one piece of data, and the next call reuses it (how
+    # many workers keep a copy afterwards is up to Dask's active memory manager, which drops
+    # replicas no task waits for)
     np.testing.assert_array_equal(model.score_samples(X[:5000]).compute(), expected[:5000])
     held = {k: v for k, v in client.who_has().items() if str(k).startswith("Forest-")}
-    assert len(held) == 1 and all(len(workers) == 2 for workers in held.values())
+    assert len(held) == 1 and all(len(workers) >= 1 for workers in held.values())
     # a single-process model scores the dask array too
     np.testing.assert_array_equal(ref.score_samples(X.rechunk((7000, 5))).compute(), expected)
 
