@@ -182,7 +182,8 @@ def _os_error(exc: OSError, path: Path) -> ExportError:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return ExportError(f"cannot write to {path.parent}: permission denied; choose a "
                            "directory you can write to (e.g. your home)")
-    return ExportError(f"writing {path.name} failed: {exc.strerror or exc}; nothing was kept")
+    return ExportError(f"writing {path.name} in {path.parent} failed: {exc.strerror or exc}; "
+                       "nothing was kept: choose another location")
 
 
 def check_target(path: Path) -> None:
