@@ -146,3 +146,24 @@ def test_delete_removes_record_and_files(hub: Hub, alice: Client) -> None:
     assert alice.delete(f"/jobs/{job['id']}").status_code == 204
     assert not out.exists()
     assert alice.get(f"/jobs/{job['id']}").status_code == 404
+
+
+def test_new_jobs_are_quoted_from_completed_jobs_of_their_type(
+    hub: Hub, alice: Client, done_job: dict
+) -> None:
+    for i in range(2):  # with done_job, at least three completed query jobs
+        job = alice.submit(sql="SELECT COUNT(*) AS N FROM DR2_MAIN", output=f"n{i}.csv")
+        assert alice.wait(job["id"])["phase"] == "COMPLETED"
+    admin = hub.client("root-admin")
+    done = admin.get("/jobs", params={"owner": "*", "phase": "COMPLETED", "type": "query",
+                                      "limit": 20}).json()["jobs"]
+    durations = sorted(j["duration"] for j in done)
+    assert len(durations) >= 3
+    n = len(durations)
+    median = durations[n // 2] if n % 2 else (durations[n // 2 - 1] + durations[n // 2]) / 2
+    quoted = alice.submit(sql="SELECT COUNT(*) AS N FROM DR2_MAIN", output="n.csv")
+    assert quoted["quote"] == pytest.approx(median, abs=0.051)
+    cutout = alice.submit(type="cutout", positions=[[0.1, 0.2]])
+    assert cutout["quote"] is None  # no cutout job has completed: nothing to learn from
+    for job in (quoted, cutout):
+        alice.wait(job["id"])
