@@ -222,6 +222,8 @@ def path_length_sums(x, feat, plane, left, value, roots, depths, out):
             for p in range(nb):
                 nodes[p] = r
             for _ in range(depths[t]):
+                # the rule of reduce_terms written out over x and plane: calling a shared
+                # inline helper on row views measured 5-9% slower scoring
                 if k >= WIDE:  # four partial sums, as reduce_terms
                     for p in range(nb):
                         nd = nodes[p]
