@@ -70,7 +70,23 @@ def test_malformed_and_oversized_bodies(mallory: Client) -> None:
     assert r.status_code == 400 and "execution_duration" in r.json()["error"]
     r = mallory.post("/jobs", json={"type": "query", "sql": "S" * 200_000})
     assert r.status_code == 400 and "too long" in r.json()["error"]
-    assert mallory.get("/jobs").json()["total"] <= 1  # none of these created a job
+    hostile = {
+        "nested": b'{"type": "query", "sql": "SELECT 1", "x": ' + b"[" * 100_000
+                  + b"]" * 100_000 + b"}",
+        "not finite": b'{"type": "query", "sql": "SELECT 1", "lifetime_days": 1e999}',
+        "surrogate": b'{"type": "query", "sql": "SELECT 1 \\ud800", "name": "a\\udfffb"}',
+        "big int": b'{"type": "query", "sql": "SELECT :n", "binds": {"n": 1' + b"0" * 30
+                   + b"}}",
+    }
+    for what, raw in hostile.items():
+        r = mallory.post("/jobs", data=raw, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"], (what, r.status_code, r.text[:200])
+    real = mallory.submit(sql="SELECT 1 AS ONE FROM DR2_MAIN WHERE ROWNUM <= 1", output="o.csv")
+    for body in [{"lifetime_days": 1e300}, {"name": "x\ud800"}, {"destruction": 10**30}]:
+        raw = json.dumps(body).encode("utf-8", "surrogatepass")
+        r = mallory.patch(f"/jobs/{real['id']}", data=raw)
+        assert r.status_code == 400 and r.json()["error"], (body, r.text[:200])
+    assert mallory.get("/jobs").json()["total"] <= 2  # none of these created a job
 
 
 def test_unknown_job_type_lists_the_valid_types(mallory: Client) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError, RequestHandler
 
-from deslab_hub.jobs import estimates
+from deslab_hub.jobs import bodies, estimates
 from deslab_hub.jobs import types as jobtypes
 from deslab_hub.jobs.events import EventHub, event_model
 from deslab_hub.jobs.hubauth import Caller, HubIdentity
@@ -79,6 +79,9 @@ class APIHandler(RequestHandler):
         if length and length.isdigit() and int(length) > self.ctx.settings.max_body_bytes:
             raise ApiError(413, f"the request body is larger than "
                                 f"{self.ctx.settings.max_body_bytes} bytes")
+        if "token" in self.request.query_arguments:
+            raise ApiError(400, "tokens in the URL are not accepted (they end up in logs and "
+                                "browser history): send 'Authorization: token <token>'")
         if not self.auth_required:
             return
         if self.ctx.identity is None:
@@ -115,16 +118,12 @@ class APIHandler(RequestHandler):
         self.finish(json.dumps(data))
 
     def json_body(self) -> dict[str, Any]:
-        body = self.request.body
-        if not body:
-            raise ApiError(400, "the request needs a JSON object body")
+        """The body as a JSON object, checked by :func:`bodies.parse_object` (else 400/413)."""
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "the request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "the request body must be a JSON object")
-        return data
+            return bodies.parse_object(self.request.body,
+                                       max_bytes=self.ctx.settings.max_body_bytes)
+        except bodies.BodyError as exc:
+            raise ApiError(exc.status, str(exc)) from None
 
     # -- jobs helpers -------------------------------------------------------------------
 
@@ -366,9 +365,10 @@ class JobHandler(APIHandler):
         if "lifetime_days" in body:
             days = body["lifetime_days"]
             if isinstance(days, bool) or not isinstance(days, int | float) or not (
-                math.isfinite(days) and days > 0
+                math.isfinite(days) and 0 < days <= s.max_lifetime_days
             ):
-                raise ApiError(400, "'lifetime_days' must be a positive number of days")
+                raise ApiError(400, f"'lifetime_days' must be a number of days above 0 and at "
+                                    f"most {s.max_lifetime_days:g}")
             when = now + timedelta(days=days)
         if when is not None:
             if when <= now:
@@ -435,7 +435,7 @@ class EventsHandler(APIHandler):
 
     def _since(self) -> int:
         last = self.request.headers.get("Last-Event-ID")
-        if last and last.isdigit():
+        if last and last.isdigit() and len(last) < 19:
             return int(last)
         return _int_arg(self, "since", 0, 0, 2**62)
 

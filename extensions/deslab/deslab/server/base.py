@@ -11,7 +11,8 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
 from deslab.errors import DeslabError
-from deslab.server.errors import BadRequest, status_and_message
+from deslab.server import bodies
+from deslab.server.errors import status_and_message
 
 T = TypeVar("T")
 MAX_BODY_BYTES = 6_000_000  # a cutout CSV upload (the job service caps positions at 5 MB)
@@ -21,24 +22,27 @@ class DeslabHandler(APIHandler):
     """JSON handlers of the DES panel.
 
     Subclasses decorate their methods with ``@tornado.web.authenticated``; ``APIHandler``
-    checks the XSRF token of every non-GET request made with the browser's cookie.
+    checks the XSRF token of every non-GET request made with the browser's cookie. A token in
+    the URL (``?token=``) is refused before authentication: it would end up in logs and
+    browser history, and the DES panel never sends one.
     """
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        if "token" in self.request.query_arguments:
+            raise HTTPError(403, "tokens in the URL are not accepted by /deslab/api/: send "
+                                 "'Authorization: token <token>' (or use the lab's cookie)")
+        await super().prepare()
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call a (blocking) ``deslab`` function in a thread, so the server stays responsive."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     def json_body(self) -> dict[str, Any]:
-        """The request body as a JSON object; :class:`BadRequest` otherwise."""
-        if len(self.request.body) > MAX_BODY_BYTES:
-            raise BadRequest(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("the request body must be a JSON object") from None
-        if not isinstance(body, dict):
-            raise BadRequest("the request body must be a JSON object")
-        return body
+        """The request body as a checked JSON object (:func:`bodies.parse_object`); an empty
+        body is ``{}``. Raises :class:`bodies.BodyError` (400, 413) otherwise."""
+        if not self.request.body.strip():
+            return {}
+        return bodies.parse_object(self.request.body, max_bytes=MAX_BODY_BYTES)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -54,7 +54,7 @@ def status_and_message(exc: BaseException | None, default_status: int = 500) -> 
         The status tornado chose (used for HTTPError and unknown exceptions).
     """
     if isinstance(exc, BadRequest):
-        return 400, str(exc)
+        return getattr(exc, "status", 400), str(exc)
     if isinstance(exc, JobError):
         status = getattr(exc, "status", None)
         if status is None:
