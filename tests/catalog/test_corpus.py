@@ -9,7 +9,7 @@ import deslab
 import duckdb
 import numpy as np
 import pytest
-from deslab.catalog.backends.duckdb_backend import CONFIG
+from deslab.catalog.backends.duckdb_backend import duckdb_config
 
 from .corpus import CORPUS
 
@@ -52,7 +52,8 @@ def test_corpus_is_large_enough():
 @pytest.fixture(scope="module")
 def reference(demo_survey):
     # DuckDB allows one configuration per file and process: the backend's (read-only, locked)
-    con = duckdb.connect(str(demo_survey / "catalog.duckdb"), read_only=True, config=CONFIG)
+    con = duckdb.connect(str(demo_survey / "catalog.duckdb"), read_only=True,
+                          config=duckdb_config())
     yield con
     con.close()
 

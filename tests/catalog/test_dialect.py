@@ -68,9 +68,25 @@ def test_explain_forms():
     assert parse("explain select 1 from dual;").explain
 
 
-@pytest.mark.parametrize("sql", ["SELECT * FROM T FETCH FIRST 10 PERCENT ROWS ONLY",
-                                 "SELECT COUNT(*) FROM A, B WHERE ROWNUM < 3"])
-def test_untranslatable_forms_say_what_to_do(sql):
+def _position(sql: str, word: str) -> str:
+    offset = sql.index(word)
+    line = sql.count("\n", 0, offset) + 1
+    return f"line {line}, column {offset - (sql.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+@pytest.mark.parametrize("sql,construct,word,instead", [
+    ("SELECT * FROM T FETCH FIRST 10 PERCENT ROWS ONLY", "FETCH FIRST n PERCENT", "PERCENT",
+     "ROWS ONLY"),
+    ("SELECT RA\nFROM T\nFETCH FIRST 3 ROWS WITH TIES", "WITH TIES", "TIES", "ROWS ONLY"),
+    ("SELECT ID FROM T START WITH ID = 1 CONNECT BY PRIOR ID = PARENT", "CONNECT BY",
+     "CONNECT", "recursive WITH"),
+    ("SELECT TO_CHAR(RA, '9.99EEEE') FROM T", "TO_CHAR", "TO_CHAR", "FM"),
+    ("SELECT * FROM T WHERE ROWNUM <= 5 OR RA > 1", "ROWNUM", "ROWNUM", "AND"),
+    ("SELECT *\n  FROM DR2_MAIN m SAMPLE(1)", "SAMPLE", "SAMPLE", "before the alias"),
+])
+def test_untranslatable_forms_say_what_where_and_instead(sql, construct, word, instead):
     with pytest.raises(QueryError) as info:
         duck(sql)
-    assert "ROWS ONLY" in str(info.value) or "subquery" in str(info.value)
+    msg = str(info.value)
+    assert construct in msg and _position(sql, word) in msg and instead in msg, msg
+    assert "nothing was run" in msg

@@ -7,6 +7,17 @@
 ``DESLAB_TILES``                  directory of the survey's FITS tiles
 ``DESLAB_JOBS_URL``               base URL of the job service (``.../services/jobs/``)
 ``DESLAB_HOME``                   user storage root; job results land in ``$DESLAB_HOME/jobs``
+``DESLAB_DUCKDB_MEMORY_LIMIT``    memory the DuckDB catalog may use before it spills to disk
+                                  (DuckDB size, e.g. ``2GB``; default a quarter of the memory
+                                  this process may use: the pod's cgroup limit, else the RAM)
+``DESLAB_DUCKDB_TEMP_DIRECTORY``  where DuckDB spills (default ``$TMPDIR/deslab-duckdb-<uid>``)
+``DESLAB_DUCKDB_MAX_TEMP_SIZE``   most disk DuckDB may spill to (default ``5GB``); a query that
+                                  needs more ends with a clear error
+``DESLAB_CATALOG_LINKS``          Oracle database link names that name this catalog (comma
+                                  list, default ``DESDR``): ``DR2_MAIN@DESDR`` reads DR2_MAIN
+                                  here; a table behind any other link is refused
+``DESLAB_CATALOG_SCHEMAS``        schemas that hold this catalog's tables (comma list, default
+                                  ``DES_ADMIN``): ``DES_ADMIN.DR2_MAIN`` is DR2_MAIN
 
 The same variables configure ``deslab`` on a laptop or in a test.
 """
@@ -14,7 +25,8 @@ The same variables configure ``deslab`` on a laptop or in a test.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deslab.errors import ConfigurationError
@@ -28,6 +40,11 @@ class Settings:
     tiles: Path | None
     jobs_url: str | None
     home: Path
+    duckdb_memory_limit: str = field(default_factory=lambda: default_memory_limit())
+    duckdb_temp_directory: Path = field(default_factory=lambda: default_temp_directory())
+    duckdb_max_temp_size: str = "5GB"
+    catalog_links: tuple[str, ...] = ("DESDR",)
+    catalog_schemas: tuple[str, ...] = ("DES_ADMIN",)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +57,12 @@ class Settings:
             tiles=Path(tiles) if tiles else None,
             jobs_url=env.get("DESLAB_JOBS_URL") or None,
             home=Path(env.get("DESLAB_HOME") or Path.home()),
+            duckdb_memory_limit=env.get("DESLAB_DUCKDB_MEMORY_LIMIT") or default_memory_limit(),
+            duckdb_temp_directory=Path(env.get("DESLAB_DUCKDB_TEMP_DIRECTORY")
+                                       or default_temp_directory()),
+            duckdb_max_temp_size=env.get("DESLAB_DUCKDB_MAX_TEMP_SIZE") or "5GB",
+            catalog_links=_names(env.get("DESLAB_CATALOG_LINKS"), ("DESDR",)),
+            catalog_schemas=_names(env.get("DESLAB_CATALOG_SCHEMAS"), ("DES_ADMIN",)),
         )
 
     def require_catalog(self) -> str:
@@ -58,6 +81,36 @@ class Settings:
                 "DESLAB_TILES=DIR/tiles after `deslab demo-data --out DIR`)"
             )
         return self.tiles
+
+
+def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if text is None:
+        return default
+    return tuple(n.strip().upper() for n in text.split(",") if n.strip())
+
+
+def available_memory() -> int:
+    """Bytes this process may use: the cgroup (pod) memory limit when there is one, else the
+    machine's RAM."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            return int(text)
+    return total
+
+
+def default_memory_limit() -> str:
+    """A quarter of :func:`available_memory` (at least 256 MB), as a DuckDB size string."""
+    return f"{max(available_memory() // 4 // (1 << 20), 256)}MB"
+
+
+def default_temp_directory() -> Path:
+    """``$TMPDIR/deslab-duckdb-<uid>``: local disk of the pod, one per Unix account."""
+    return Path(tempfile.gettempdir()) / f"deslab-duckdb-{os.getuid()}"
 
 
 def settings() -> Settings:

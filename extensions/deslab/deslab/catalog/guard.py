@@ -4,7 +4,10 @@ The database enforces read-only itself (DuckDB is opened read-only with external
 disabled and its configuration locked; the Oracle account has SELECT grants only). This guard
 refuses anything else *before* it is sent, so a user gets a clear message instead of a
 database error: DDL, DML, ATTACH, COPY, PRAGMA, SET, transactions, ``SELECT ... INTO``,
-``FOR UPDATE`` and table functions that read files or run other SQL are all refused.
+``FOR UPDATE`` and table functions that read files or run other SQL are all refused, and so
+are Oracle's packages and types that reach outside the database or run other SQL
+(``UTL_HTTP``, ``UTL_FILE``, ``DBMS_*``, ``HTTPURITYPE``, anything in ``SYS``), in any case,
+quoted or not, wherever they appear.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 
 from sqlglot import exp
 
+from deslab.catalog.oracle_text import mask, where
 from deslab.errors import QueryError, ReadOnlyError
 
 ALLOWED = "SELECT, WITH ... SELECT, EXPLAIN PLAN FOR SELECT"
@@ -93,6 +97,36 @@ def check_functions(sql: str) -> None:
     for m in _CALL.finditer(text):
         if _FORBIDDEN_FUNCTION.match(m.group(1)):
             raise refuse(f"the function {m.group(1).upper()}()")
+
+
+# Oracle packages and object types that reach the network, files, the scheduler or run SQL
+# given as a string; SYS owns the data dictionary's internals. Matched as whole identifiers,
+# quoted or not, case-insensitive, outside string literals and comments.
+_PACKAGE = re.compile(
+    r'(?<![\w$#])"?(UTL_[\w$#]*|DBMS_[\w$#]*|OWA_[\w$#]*|HTP|HTF|HTTPURITYPE|DBURITYPE|'
+    r'XDBURITYPE|URIFACTORY)"?(?![\w$#])', re.IGNORECASE)
+_SYS = re.compile(r'(?<![\w$#])"?SYS"?\s*\.', re.IGNORECASE)
+
+
+def check_packages(sql: str) -> None:
+    """Refuse Oracle packages that can reach outside the database (``UTL_HTTP``,
+    ``UTL_TCP``, ``UTL_SMTP``, ``UTL_FILE``, ``UTL_INADDR``, ``DBMS_*`` such as
+    ``DBMS_XMLGEN.GETXML`` and ``DBMS_PIPE``, ``HTTPURITYPE``) and any ``SYS.`` object.
+
+    Raises
+    ------
+    ReadOnlyError
+        With the name and its position.
+    """
+    text = mask(sql)
+    m = _PACKAGE.search(text)
+    if m:
+        raise refuse(f"the Oracle package {m.group(1).upper()}{where(sql, m.start())}, which "
+                     "can reach outside the database, is refused")
+    m = _SYS.search(text)
+    if m:
+        raise refuse(f"the SYS schema{where(sql, m.start())} (the database's own objects) is "
+                     "refused")
 
 
 def check_tree(tree: exp.Expression) -> None:

@@ -2,9 +2,12 @@
 
 The database enforces read-only itself: the file is opened ``read_only=True`` with
 ``enable_external_access=false`` (no files, no network, no ATTACH of other databases) and
-``lock_configuration=true`` (a query cannot switch these back on). Units and descriptions come
-from the metadata table ``DESLAB_COLUMNS`` when the catalog has one, else from the columns'
-``COMMENT``.
+``lock_configuration=true`` (a query cannot switch these back on). One query cannot starve the
+others or the machine: every statement runs on its own cursor (a timeout interrupts that
+cursor only), and DuckDB works within ``memory_limit``, spilling to ``temp_directory`` up to
+``max_temp_directory_size`` (``DESLAB_DUCKDB_*`` settings), so a runaway join ends in a clear
+error. Units and descriptions come from the metadata table ``DESLAB_COLUMNS`` when the catalog
+has one, else from the columns' ``COMMENT``.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from deslab.catalog.backends.base import Backend, ColumnInfo, TableInfo
+from deslab.catalog import numformat
+from deslab.catalog.backends.base import Backend, ClosingReader, ColumnInfo, TableInfo
 from deslab.catalog.dialect import Statement, to_duckdb
 from deslab.catalog.url import CatalogURL
 from deslab.errors import ConfigurationError, QueryError, ReadOnlyError
+from deslab.settings import Settings, settings
 
 CONFIG = {
     "enable_external_access": False,
@@ -30,6 +35,23 @@ CONFIG = {
 }
 
 METADATA_TABLE = "DESLAB_COLUMNS"
+
+
+def duckdb_config(conf: Settings | None = None, threads: int | None = None) -> dict:
+    """The configuration the catalog is opened with: read-only and locked (:data:`CONFIG`)
+    plus the memory limit and spill directory from the settings.
+
+    DuckDB keeps one configuration per database file and process, so anything else in the
+    process that opens the catalog file must pass this same configuration.
+    """
+    conf = conf or settings()
+    config = dict(CONFIG)
+    config.update(memory_limit=conf.duckdb_memory_limit,
+                  temp_directory=str(conf.duckdb_temp_directory),
+                  max_temp_directory_size=conf.duckdb_max_temp_size)
+    if threads:
+        config["threads"] = threads
+    return config
 
 
 class DuckDBBackend(Backend):
@@ -53,32 +75,45 @@ class DuckDBBackend(Backend):
                 f"the DuckDB catalog {path} does not exist: check DESLAB_CATALOG, or generate "
                 f"the demo survey with `deslab demo-data --out {path.parent}`"
             )
-        config = dict(CONFIG)
-        if threads:
-            config["threads"] = threads
+        config = duckdb_config(threads=threads)
+        try:
+            Path(config["temp_directory"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot create DuckDB's temporary directory {config['temp_directory']} "
+                f"({exc.strerror}): set DESLAB_DUCKDB_TEMP_DIRECTORY to a writable directory"
+            ) from None
         try:
             self._con = duckdb.connect(str(path), read_only=True, config=config)
         except duckdb.Error as exc:
             raise ConfigurationError(
-                f"cannot open the DuckDB catalog {path}: {_first_line(exc)}"
+                f"cannot open the DuckDB catalog {path}: {_first_line(exc)} (check "
+                "DESLAB_DUCKDB_MEMORY_LIMIT, DESLAB_DUCKDB_MAX_TEMP_SIZE)"
             ) from None
         self._lock = threading.Lock()
-        self._active: set[duckdb.DuckDBPyConnection] = set()
+        # each statement's own cursor -> the thread that started it
+        self._active: dict[duckdb.DuckDBPyConnection, int] = {}
         self._meta: dict[str, list[ColumnInfo]] | None = None
 
     # -- running queries -------------------------------------------------------------
     def translate(self, stmt: Statement) -> str:
         return to_duckdb(stmt)
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    def _cursor(self, sql: str = "") -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for one statement (so it can be interrupted alone), with the
+        functions the translated ``sql`` needs."""
         cur = self._con.cursor()
+        if numformat.FUNCTION in sql:
+            cur.create_function(numformat.FUNCTION, numformat.oracle_to_char,
+                                ["DOUBLE", "VARCHAR"], "VARCHAR", null_handling="special",
+                                side_effects=False)
         with self._lock:
-            self._active.add(cur)
+            self._active[cur] = threading.get_ident()
         return cur
 
-    def _release(self, cur: duckdb.DuckDBPyConnection) -> None:
+    def _release(self, cur: duckdb.DuckDBPyConnection, failed: bool = False) -> None:
         with self._lock:
-            self._active.discard(cur)
+            self._active.pop(cur, None)
         try:
             cur.close()
         except duckdb.Error:
@@ -86,7 +121,7 @@ class DuckDBBackend(Backend):
 
     def stream(self, stmt: Statement, binds: dict, batch_rows: int) -> pa.RecordBatchReader:
         sql = self.translate(stmt)
-        cur = self._cursor()
+        cur = self._cursor(sql)
         try:
             reader = cur.sql(sql, params=binds or None).to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
@@ -95,12 +130,16 @@ class DuckDBBackend(Backend):
         except BaseException:
             self._release(cur)
             raise
-        return _ClosingReader(reader, lambda: self._release(cur), self, stmt, cur.interrupt)
+        def error(exc: Exception) -> Exception | None:
+            return self.error(exc, stmt) if isinstance(exc, duckdb.Error) else None
+
+        return ClosingReader(reader, lambda failed: self._release(cur), error, cur.interrupt)
 
     def explain(self, stmt: Statement, binds: dict) -> str:
-        cur = self._cursor()
+        sql = self.translate(stmt)
+        cur = self._cursor(sql)
         try:
-            rows = cur.execute("EXPLAIN " + self.translate(stmt), binds or None).fetchall()
+            rows = cur.execute("EXPLAIN " + sql, binds or None).fetchall()
         except duckdb.Error as exc:
             raise self.error(exc, stmt) from None
         finally:
@@ -118,7 +157,7 @@ class DuckDBBackend(Backend):
             return '"' + c.replace('"', '""') + '"'
 
         widths: dict[str, int] = {}
-        cur = self._cursor()
+        cur = self._cursor(sql)
         try:
             exprs = ", ".join(f"stats({quoted(c)})" for c in columns)
             try:
@@ -140,9 +179,9 @@ class DuckDBBackend(Backend):
             self._release(cur)
         return widths
 
-    def interrupt(self) -> None:
+    def interrupt(self, owner: int | None = None) -> None:
         with self._lock:
-            active = list(self._active)
+            active = [c for c, o in self._active.items() if owner is None or o == owner]
         for cur in active:
             try:
                 cur.interrupt()
@@ -168,9 +207,12 @@ class DuckDBBackend(Backend):
             from deslab.catalog.metadata import explain_unknown_name
 
             return QueryError(explain_unknown_name(self, text, stmt))
-        if isinstance(exc, duckdb.OutOfMemoryException):
-            return QueryError(f"the query needs more memory than available ({text}); select "
-                              "fewer rows or columns, or export it with query_to_file")
+        if isinstance(exc, duckdb.OutOfMemoryException) or "max_temp_directory_size" in text:
+            return QueryError(
+                "the query needs more memory and temporary disk than a query may use here "
+                f"({text.split('(')[0].strip()}); a join without a join condition (every row "
+                "with every row) is the usual cause: add the condition, select fewer rows or "
+                "columns, or run it as a job (deslab.submit_query)")
         if isinstance(exc, duckdb.ParserException):
             return QueryError(f"the SQL could not be run: {text}")
         return QueryError(f"the catalog could not run the query: {text}")
@@ -220,51 +262,6 @@ class DuckDBBackend(Backend):
         if table is None:
             return [c for cols in meta.values() for c in cols]
         return list(meta.get(table.upper().split(".")[-1], []))
-
-
-class _ClosingReader:
-    """An Arrow batch stream that releases its cursor when exhausted, closed or failed, and
-    turns DuckDB errors met while streaming into DESlab errors."""
-
-    def __init__(self, reader: pa.RecordBatchReader, release, backend: DuckDBBackend,
-                 stmt: Statement, interrupt) -> None:
-        self._reader = reader
-        self._release = release
-        self._interrupt = interrupt
-        self._backend = backend
-        self._stmt = stmt
-        self.schema: pa.Schema = reader.schema
-
-    def __iter__(self):
-        try:
-            while True:
-                try:
-                    batch = self._reader.read_next_batch()
-                except StopIteration:
-                    return
-                except duckdb.Error as exc:
-                    raise self._backend.error(exc, self._stmt) from None
-                yield batch
-        finally:
-            self.close()
-
-    def interrupt(self) -> None:
-        """Stop this stream's statement (from any thread); other queries go on."""
-        try:
-            self._interrupt()
-        except duckdb.Error:
-            pass
-
-    def close(self) -> None:
-        if self._release is not None:
-            release, self._release = self._release, None
-            release()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -4,33 +4,44 @@ The SQL is sent unchanged (it is Oracle SQL already) after the read-only guard; 
 as bind parameters. Results stream as Arrow batches (``Connection.fetch_df_batches``). The
 password is read from the configured file or variable, passed to ``oracledb.connect`` and
 nowhere else: it is not part of the connect parameters object, the URL, any message or log.
-A timeout sets ``call_timeout`` and cancels the running call from a timer thread
-(``Connection.cancel()``), which leaves the connection usable.
+
+One query cannot harm another: each statement runs on a connection of its own, taken from a
+small set of idle ones (or opened) and given back when the statement ends, so a timeout
+cancels that statement only (``Connection.cancel()`` from a timer thread) while other queries
+of the same process go on. The statement's timeout is also set as the connection's
+``call_timeout``, so a call the cancel cannot reach still ends. A connection on which a
+database error happened is closed and replaced by a new one for the next statement (a
+session left in a bad state never hangs the next query, as it did in easyaccess).
 """
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import oracledb
 import pyarrow as pa
 
-from deslab.catalog.backends.base import Backend, ColumnInfo, TableInfo
-from deslab.catalog.dialect import Statement
+from deslab.catalog.backends.base import Backend, ClosingReader, ColumnInfo, TableInfo
+from deslab.catalog.dialect import Statement, to_oracle
 from deslab.catalog.url import CatalogURL, Secret
-from deslab.errors import ConfigurationError, QueryError, ReadOnlyError
+from deslab.errors import ConfigurationError, QueryError, QueryTimeoutError, ReadOnlyError
 
 PROGRAM = "deslab"
 CONNECT_TIMEOUT = 20.0  # seconds to reach the listener
 _SYSTEM_OWNERS = ("SYS", "SYSTEM", "XDB", "MDSYS", "CTXSYS", "ORDSYS", "OUTLN", "DBSNMP",
                   "APPQOSSYS", "WMSYS", "LBACSYS", "OJVMSYS", "GSMADMIN_INTERNAL", "AUDSYS",
                   "DVSYS", "OLAPSYS", "ORDDATA", "DBSFWUSER", "REMOTE_SCHEDULER_AGENT")
+IDLE_CONNECTIONS = 4  # idle connections kept for the next statements
 _thick_lock = threading.Lock()
 _thick_done = False
 
 # ORA codes that mean "the account may not do this" (read-only account, no grant)
 _PRIVILEGE_CODES = ("ORA-01031", "ORA-01924", "ORA-16000", "ORA-01552")
-_CANCEL_CODES = ("ORA-01013", "DPY-4024", "DPI-1067", "DPY-4011")
+_CANCEL_CODES = ("ORA-01013", "DPI-1067", "DPY-4011")
+_TIMEOUT_CODES = ("DPY-4024", "DPI-1080", "ORA-03156")
 
 
 def init_thick(url: CatalogURL) -> None:
@@ -82,8 +93,11 @@ class OracleBackend(Backend):
             raise ConfigurationError("the Oracle backend needs an oracle:// catalog URL")
         self.url = url
         self._password = password
-        self._conn: oracledb.Connection | None = None
         self._lock = threading.Lock()
+        self._idle: list[oracledb.Connection] = []
+        # connection -> thread that runs a statement on it now
+        self._busy: dict[oracledb.Connection, int] = {}
+        self.replaced = 0  # connections closed after a database error (for operators/tests)
 
     def connect_params(self) -> oracledb.ConnectParams:
         """The python-oracledb connect parameters (everything but the password)."""
@@ -98,10 +112,18 @@ class OracleBackend(Backend):
             config_dir=self.url.options.get("config_dir"),
         )
 
-    def _connection(self) -> oracledb.Connection:
+    def _acquire(self) -> oracledb.Connection:
+        """A connection for one statement: an idle healthy one, else a new one; its
+        ``call_timeout`` is the timeout of the caller's deadline (0: none)."""
+        conn = None
         with self._lock:
-            if self._conn is not None and self._conn.is_healthy():
-                return self._conn
+            while self._idle and conn is None:
+                candidate = self._idle.pop()
+                if candidate.is_healthy():
+                    conn = candidate
+                else:
+                    _close_quietly(candidate)
+        if conn is None:
             if self.url.thick:
                 init_thick(self.url)
             try:
@@ -109,8 +131,39 @@ class OracleBackend(Backend):
                                         password=self._password.reveal())
             except oracledb.Error as exc:
                 raise self.connect_error(exc) from None
-            self._conn = conn
-            return conn
+        timeout = self.statement_timeout()
+        conn.call_timeout = int(math.ceil(timeout * 1000)) if timeout else 0
+        with self._lock:
+            self._busy[conn] = threading.get_ident()
+        return conn
+
+    def _release(self, conn: oracledb.Connection, failed: bool = False) -> None:
+        """Give a connection back after its statement; one that failed is closed (replaced
+        by a new one on the next statement)."""
+        with self._lock:
+            self._busy.pop(conn, None)
+            keep = not failed and len(self._idle) < IDLE_CONNECTIONS
+            if keep:
+                try:
+                    keep = conn.is_healthy()
+                except oracledb.Error:
+                    keep = False
+            if keep:
+                self._idle.append(conn)
+                return
+            if failed:
+                self.replaced += 1
+        _close_quietly(conn)
+
+    @contextmanager
+    def _statement(self) -> Iterator[oracledb.Connection]:
+        conn = self._acquire()
+        failed = True
+        try:
+            yield conn
+            failed = False
+        finally:
+            self._release(conn, failed)
 
     def connect_error(self, exc: BaseException) -> ConfigurationError:
         """The message for a failed connection: the error code and what to do, no DSN."""
@@ -125,33 +178,43 @@ class OracleBackend(Backend):
 
     # -- running queries -------------------------------------------------------------
     def stream(self, stmt: Statement, binds: dict, batch_rows: int) -> pa.RecordBatchReader:
-        conn = self._connection()
+        conn = self._acquire()
         try:
-            frames = conn.fetch_df_batches(statement=stmt.sql, parameters=binds or None,
-                                           size=batch_rows)
+            frames = conn.fetch_df_batches(statement=self.translate(stmt),
+                                           parameters=binds or None, size=batch_rows)
             first = next(frames, None)
+            if first is None:
+                raise QueryError("the catalog returned no result description for this query")
+            # OracleDataFrame speaks the Arrow C stream interface
+            first_table = pa.table(first)
         except oracledb.Error as exc:
+            self._release(conn, failed=True)
             raise self.error(exc, stmt) from None
-        if first is None:
-            raise QueryError("the catalog returned no result description for this query")
-        # OracleDataFrame speaks the Arrow C stream interface
-        first_table = pa.table(first)
+        except BaseException:
+            self._release(conn, failed=True)
+            raise
 
-        def batches():
+        def batches() -> Iterator[pa.RecordBatch]:
             yield from first_table.to_batches()
-            try:
-                for frame in frames:
-                    yield from pa.table(frame).to_batches()
-            except oracledb.Error as exc:
-                raise self.error(exc, stmt) from None
+            for frame in frames:
+                yield from pa.table(frame).to_batches()
 
-        return pa.RecordBatchReader.from_batches(first_table.schema, batches())
+        def error(exc: Exception) -> Exception | None:
+            return self.error(exc, stmt) if isinstance(exc, oracledb.Error) else None
+
+        reader = pa.RecordBatchReader.from_batches(first_table.schema, batches())
+        return ClosingReader(reader, lambda failed: self._release(conn, failed), error,
+                             conn.cancel)
+
+    def translate(self, stmt: Statement) -> str:
+        """The SQL sent to Oracle: as written, without database links that name this
+        catalog (``DR2_MAIN@DESDR``)."""
+        return to_oracle(stmt)
 
     def explain(self, stmt: Statement, binds: dict) -> str:
-        conn = self._connection()
         try:
-            with conn.cursor() as cur:
-                cur.execute("EXPLAIN PLAN FOR " + stmt.sql, binds or {})
+            with self._statement() as conn, conn.cursor() as cur:
+                cur.execute("EXPLAIN PLAN FOR " + self.translate(stmt), binds or {})
                 cur.execute("SELECT PLAN_TABLE_OUTPUT FROM TABLE(DBMS_XPLAN.DISPLAY())")
                 return "\n".join(r[0] for r in cur.fetchall())
         except oracledb.Error as exc:
@@ -161,35 +224,40 @@ class OracleBackend(Backend):
         if not columns:
             return {}
         exprs = ", ".join(f'NVL(MAX(LENGTHB("{c}")), 0)' for c in columns)
-        conn = self._connection()
         try:
-            with conn.cursor() as cur:
-                cur.execute(f"SELECT {exprs} FROM ({stmt.sql})", binds or {})
+            with self._statement() as conn, conn.cursor() as cur:
+                cur.execute(f"SELECT {exprs} FROM ({self.translate(stmt)})", binds or {})
                 row = cur.fetchone()
         except oracledb.Error as exc:
             raise self.error(exc, stmt) from None
         return {c: int(w or 1) for c, w in zip(columns, row, strict=True)}
 
-    def interrupt(self) -> None:
-        conn = self._conn
-        if conn is not None:
+    def interrupt(self, owner: int | None = None) -> None:
+        with self._lock:
+            busy = [c for c, o in self._busy.items() if owner is None or o == owner]
+        for conn in busy:
             try:
                 conn.cancel()
             except oracledb.Error:
                 pass
 
     def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except oracledb.Error:
-                pass
+        self.interrupt()
+        with self._lock:
+            conns, self._idle = self._idle + list(self._busy), []
+            self._busy.clear()
+        for conn in conns:
+            _close_quietly(conn)
 
     def error(self, exc: BaseException, stmt: Statement | None = None) -> Exception:
         """Turn an oracledb exception into the DESlab error a user should see."""
         code = _code(exc)
         text = _message(exc)
+        if code in _TIMEOUT_CODES:
+            return QueryTimeoutError(
+                "the query ran longer than its timeout and was cancelled on the server; add a "
+                "tighter WHERE clause or a row cap, raise timeout=..., or submit it as a job "
+                "(deslab.submit_query)")
         if code in _CANCEL_CODES:
             return QueryError("the query was cancelled before it finished")
         if code in _PRIVILEGE_CODES:
@@ -206,9 +274,8 @@ class OracleBackend(Backend):
 
     # -- metadata -------------------------------------------------------------------------
     def _rows(self, sql: str, binds: dict | None = None) -> list[tuple]:
-        conn = self._connection()
         try:
-            with conn.cursor() as cur:
+            with self._statement() as conn, conn.cursor() as cur:
                 cur.execute(sql, binds or {})
                 return cur.fetchall()
         except oracledb.Error as exc:
@@ -238,3 +305,10 @@ class OracleBackend(Backend):
         rows = self._rows(sql + " ORDER BY c.table_name, c.column_id", binds)
         return [ColumnInfo(table=r[0], name=r[1], type=r[2], description=(r[3] or "").strip())
                 for r in rows]
+
+
+def _close_quietly(conn: oracledb.Connection) -> None:
+    try:
+        conn.close()
+    except oracledb.Error:
+        pass
