@@ -7,9 +7,11 @@ does not exist. Errors are JSON ``{"status": code, "error": message}`` without t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import mimetypes
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +27,10 @@ from deslab_hub.jobs.events import EventHub, event_model
 from deslab_hub.jobs.hubauth import Caller, HubIdentity
 from deslab_hub.jobs.ids import is_valid_job_id, new_job_id
 from deslab_hub.jobs.models import JobRecord
-from deslab_hub.jobs.paths import PathError, home_dir, job_dir, list_results, result_path
+from deslab_hub.jobs.paths import PathError, home_dir, job_dir, result_path
 from deslab_hub.jobs.phases import Phase
 from deslab_hub.jobs.quotas import QuotaExceeded, Quotas
+from deslab_hub.jobs.safefiles import UnsafeFile, open_regular
 from deslab_hub.jobs.scheduler import Scheduler
 from deslab_hub.jobs.settings import JobServiceSettings
 from deslab_hub.jobs.store import Store
@@ -149,9 +152,10 @@ class APIHandler(RequestHandler):
 
     def job_model(self, job: JobRecord) -> dict[str, Any]:
         results = []
-        if job.phase == Phase.COMPLETED:
-            for r in list_results(Path(job.output_dir)):
-                results.append({**r, "url": self.url("jobs", job.id, "results", str(r["name"]))})
+        if job.phase == Phase.COMPLETED:  # as the worker reported them, never a disk listing
+            for r in job.results or []:
+                results.append({"name": r["name"], "size": r["size"],
+                                "url": self.url("jobs", job.id, "results", str(r["name"]))})
         duration = None
         if job.started:
             duration = ((job.ended or datetime.now(UTC)) - job.started).total_seconds()
@@ -368,7 +372,7 @@ class JobHandler(APIHandler):
                 math.isfinite(days) and 0 < days <= s.max_lifetime_days
             ):
                 raise ApiError(400, f"'lifetime_days' must be a number of days above 0 and at "
-                                    f"most {s.max_lifetime_days:g}")
+                                    f"most {s.max_lifetime_days:g} (max_lifetime_days)")
             when = now + timedelta(days=days)
         if when is not None:
             if when <= now:
@@ -408,20 +412,24 @@ class ResultFileHandler(APIHandler):
             raise ApiError(409, f"job {job_id} is {job.phase}; results can be downloaded "
                                 "once it is COMPLETED")
         base = Path(job.output_dir)
-        if not base.resolve().is_relative_to(self.jobs_root(job.owner).resolve()):
-            raise ApiError(404, f"no result {name[:100]!r} in job {job_id}")
+        missing = f"no result {name[:100]!r} in job {job_id}"
+        if base.is_symlink() or not base.resolve().is_relative_to(
+                self.jobs_root(job.owner).resolve()):
+            raise ApiError(404, missing)
         try:
             path = result_path(base, name)
-        except PathError:
-            raise ApiError(404, f"no result {name[:100]!r} in job {job_id}") from None
-        if not path.is_file():
-            raise ApiError(404, f"no result {name[:100]!r} in job {job_id}")
-        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        self.set_header("Content-Type", ctype)
-        self.set_header("Content-Disposition", f"attachment; filename=\"{path.name}\"")
-        self.set_header("Content-Length", str(path.stat().st_size))
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
+            # off the event loop, no symlink followed, regular files only (never a FIFO)
+            fd = await asyncio.to_thread(open_regular, base / name)
+        except (PathError, FileNotFoundError):
+            raise ApiError(404, missing) from None
+        except UnsafeFile as exc:
+            raise ApiError(404, f"{missing}: {exc}") from None
+        with os.fdopen(fd, "rb") as f:
+            ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self.set_header("Content-Type", ctype)
+            self.set_header("Content-Disposition", f"attachment; filename=\"{path.name}\"")
+            self.set_header("Content-Length", str(os.fstat(fd).st_size))
+            while chunk := await asyncio.to_thread(f.read, 1 << 20):
                 self.write(chunk)
                 try:
                     await self.flush()

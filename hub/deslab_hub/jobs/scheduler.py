@@ -29,6 +29,7 @@ from deslab_hub.jobs.notify import Notifier
 from deslab_hub.jobs.paths import home_dir, list_results, remove_tree
 from deslab_hub.jobs.phases import Phase
 from deslab_hub.jobs.runners.base import WorkerStatus
+from deslab_hub.jobs.safefiles import UnsafeFile
 from deslab_hub.jobs.store import Store
 
 
@@ -160,7 +161,17 @@ class Scheduler:
     # -- following ----------------------------------------------------------------------
 
     async def _follow(self, job: JobRecord) -> None:
-        status = self.runner.status(job)
+        try:  # off the event loop: a runner may read a file
+            status = await asyncio.to_thread(self.runner.status, job)
+        except UnsafeFile as exc:
+            status = None
+            if job.id not in self.cancelling:
+                self.log.warning("job %s: unreadable status report: %s", job.id, exc)
+                await self.stop_job(job, Phase.ERROR, (
+                    f"the job's status report could not be read safely ({exc}), so the job "
+                    "was stopped and its partial results removed; leave the files of running "
+                    "jobs alone and submit it again"
+                ))
         alive = self.runner.alive(job)
         now = time.time()
         if alive is None:  # cannot see the process: trust a fresh heartbeat only

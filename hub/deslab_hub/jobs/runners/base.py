@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from deslab_hub.jobs.models import JobRecord
+from deslab_hub.jobs.safefiles import read_capped
 
 MAX_STATUS_BYTES = 1_000_000
 WORKER_STATES = ("running", "completed", "error", "aborted")
@@ -40,13 +41,16 @@ class WorkerHandle:
 
 
 def read_status(path: Path) -> WorkerStatus | None:
-    """Parse a worker's status file; None if it is missing or not a valid report."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_STATUS_BYTES + 1)
-    except OSError:
-        return None
-    if len(raw) > MAX_STATUS_BYTES:
+    """Parse a worker's status file; None if it is missing or not a valid report.
+
+    Raises
+    ------
+    UnsafeFile
+        If something else than a regular file of at most ``MAX_STATUS_BYTES`` is there
+        (a FIFO, a symlink, a directory, a huge file): the job cannot be followed.
+    """
+    raw = read_capped(path, MAX_STATUS_BYTES)
+    if raw is None:
         return None
     try:
         data = json.loads(raw)

@@ -193,7 +193,10 @@ class LocalRunner:
         self.procs.pop(job.id, None)
         work = self.workdir(job.id)
         for name in ("spec.json", "status.json"):
-            (work / name).unlink(missing_ok=True)
+            try:
+                (work / name).unlink(missing_ok=True)
+            except OSError:  # something else was put there (a directory): leave it
+                self.log.warning("job %s: cannot remove %s", job.id, work / name)
 
     def purge(self, job_id: str) -> None:
         """Remove everything the runner kept for a deleted job (its log too)."""
