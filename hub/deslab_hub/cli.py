@@ -9,10 +9,10 @@ stop the hub, the proxy, the services and every user server, and then anything t
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import errno
 import fcntl
+import logging
 import os
 import re
 import shutil
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from traitlets import TraitError
+from traitlets.config import Application
 
 from deslab_hub.auth import USERNAME_PATTERN, ensure_password
 from deslab_hub.config import PLATFORM_ENV, PlatformSettings, build_config
@@ -37,79 +39,6 @@ PR_SET_CHILD_SUBREAPER = 36
 
 class SetupError(Exception):
     """A problem with the user's input or machine; the message says what to do."""
-
-
-# ---------------------------------------------------------------------------------------------
-# argument parsing
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="deslab-hub", description="DESlab hub: run the science platform on this machine."
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    up = sub.add_parser(
-        "up",
-        help="run the local platform in the foreground (Ctrl-C stops everything)",
-        description=(
-            "Run DESlab on this machine: JupyterHub behind configurable-http-proxy, a "
-            "JupyterLab server per user, the job service at /services/jobs/ and the idle "
-            "culler. All state lives in --data-dir; a shared login password is generated "
-            "there on first start (DATA_DIR/password) and printed. Ctrl-C or SIGTERM stops "
-            "the hub, the proxy, the services and every user server."
-        ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    up.add_argument("--port", type=int, default=8000, help="port users open in the browser")
-    up.add_argument(
-        "--ip",
-        default="127.0.0.1",
-        help="address to listen on; 127.0.0.1 keeps the platform to this machine, "
-        "0.0.0.0 opens it to the network",
-    )
-    up.add_argument(
-        "--data-dir",
-        default=".deslab-data",
-        help="directory for all state: hub database, secrets, password, user homes "
-        "(users/<name>), demo survey (demo/), job service database; created if missing",
-    )
-    up.add_argument(
-        "--users",
-        default="",
-        help="comma-separated user names allowed to log in (default: any name)",
-    )
-    up.add_argument(
-        "--idle-timeout",
-        type=int,
-        default=3600,
-        help="seconds of inactivity before a user's server is stopped (0: never)",
-    )
-    up.add_argument(
-        "--cull-every",
-        type=int,
-        default=0,
-        help="seconds between idle checks (0: min(600, idle-timeout/2))",
-    )
-    up.add_argument(
-        "--catalog",
-        default="",
-        help="catalog URL for users (default: the demo survey, generated into DATA_DIR/demo "
-        "on first start)",
-    )
-    up.add_argument("--tiles", default="", help="tile directory (default: DATA_DIR/demo/tiles)")
-    up.add_argument(
-        "--demo-rows", type=int, default=None, help="rows of a newly generated demo survey"
-    )
-    up.add_argument(
-        "--demo-tiles", type=int, default=None, help="tiles of a newly generated demo survey"
-    )
-    up.add_argument(
-        "--spawn-timeout", type=int, default=180, help="seconds a user server may take to start"
-    )
-    up.add_argument("--debug", action="store_true", help="log at debug level")
-    up.set_defaults(func=cmd_up)
-    return parser
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,11 +195,10 @@ def ensure_demo_survey(data_dir: Path, rows: int | None, tiles: int | None) -> P
     return demo
 
 
-def prepare_settings(args: argparse.Namespace, data_dir: Path, proxy: list[str]) -> tuple[
-    PlatformSettings, str, bool
-]:
-    """Create the data directory's secrets and return the settings, password, and whether
-    the password is new."""
+def prepare_settings(settings: PlatformSettings, proxy: list[str]) -> tuple[str, bool]:
+    """Create the data directory's secrets and fill ``settings`` with what this run chose
+    (free ports, secrets, the demo survey); return the password and whether it is new."""
+    data_dir = Path(settings.data_dir)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     secrets_dir = data_dir / "secrets"
     secrets_dir.mkdir(mode=0o700, exist_ok=True)
@@ -282,35 +210,21 @@ def prepare_settings(args: argparse.Namespace, data_dir: Path, proxy: list[str])
     culler_token, _ = ensure_secret_file(secrets_dir / "idle_culler_api_token")
     (data_dir / "users").mkdir(exist_ok=True)
 
-    catalog, tiles = args.catalog, args.tiles
-    if not catalog:
-        demo = ensure_demo_survey(data_dir, args.demo_rows, args.demo_tiles)
-        catalog = f"duckdb:///{demo / 'catalog.duckdb'}"
-        tiles = tiles or str(demo / "tiles")
-
-    settings = PlatformSettings(
-        mode="local",
-        data_dir=str(data_dir),
-        ip=args.ip,
-        port=args.port,
-        hub_port=free_port(),
-        proxy_api_port=free_port(),
-        jobs_port=free_port(),
-        proxy_command=proxy,
-        proxy_auth_token=proxy_token,
-        cookie_secret_file=str(secrets_dir / "cookie_secret"),
-        password_file=str(data_dir / "password"),
-        users=parse_users(args.users),
-        idle_timeout=args.idle_timeout,
-        cull_every=args.cull_every,
-        jobs_api_token=jobs_token,
-        culler_api_token=culler_token,
-        catalog_url=catalog,
-        tiles_dir=tiles,
-        spawn_timeout=args.spawn_timeout,
-        debug=args.debug,
-    )
-    return settings, password, new_password
+    if not settings.catalog_url:
+        demo = ensure_demo_survey(data_dir, settings.demo_rows, settings.demo_tiles)
+        settings.catalog_url = f"duckdb:///{demo / 'catalog.duckdb'}"
+        settings.tiles_dir = settings.tiles_dir or str(demo / "tiles")
+    settings.mode = "local"
+    settings.hub_port = free_port()
+    settings.proxy_api_port = free_port()
+    settings.jobs_port = free_port()
+    settings.proxy_command = proxy
+    settings.proxy_auth_token = proxy_token
+    settings.cookie_secret_file = str(secrets_dir / "cookie_secret")
+    settings.password_file = str(data_dir / "password")
+    settings.jobs_api_token = jobs_token
+    settings.culler_api_token = culler_token
+    return password, new_password
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,9 +372,11 @@ def run_hub(settings: PlatformSettings, password: str, new_password: bool) -> in
     return 0
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    data_dir = Path(args.data_dir).expanduser().resolve()
-    parse_users(args.users)
+def cmd_up(settings: PlatformSettings) -> int:
+    """Check the inputs, prepare the data directory and run the hub until it stops."""
+    data_dir = Path(settings.data_dir).expanduser().resolve()
+    settings.data_dir = str(data_dir)
+    settings.users = parse_users(",".join(settings.users))
     proxy = find_proxy()
     check_data_dir(data_dir)
     check_hub_database(data_dir / "jupyterhub.sqlite")
@@ -470,7 +386,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         lock = lock_data_dir(data_dir)
         stop_stale_processes(data_dir)
     try:
-        check_port(args.ip, args.port)
+        check_port(settings.ip, settings.port)
     except SetupError:
         if lock is not None:
             lock.close()
@@ -481,24 +397,129 @@ def cmd_up(args: argparse.Namespace) -> int:
     os.environ[PLATFORM_ENV] = str(data_dir)
     become_subreaper()
     try:
-        settings, password, new_password = prepare_settings(args, data_dir, proxy)
+        password, new_password = prepare_settings(settings, proxy)
         return run_hub(settings, password, new_password)
     finally:
         stop_descendants()
         lock.close()
 
 
+# ---------------------------------------------------------------------------------------------
+# the command line: traitlets applications whose options are PlatformSettings traits
+
+
+class UpApp(Application):
+    """``deslab-hub up``: options are aliases of :class:`PlatformSettings` traits."""
+
+    name = "deslab-hub up"
+    description = (
+        "Run DESlab on this machine: JupyterHub behind configurable-http-proxy, a JupyterLab "
+        "server per user, the job service at /services/jobs/ and the idle culler. All state "
+        "lives in --data-dir; a shared login password is generated there on first start "
+        "(DATA_DIR/password) and printed. Ctrl-C or SIGTERM stops the hub, the proxy, the "
+        "services and every user server. Every PlatformSettings trait can also be given as "
+        "--PlatformSettings.<name>=<value>."
+    )
+    classes = [PlatformSettings]  # type: ignore[assignment]
+    aliases = {  # type: ignore[assignment]
+        "port": "PlatformSettings.port",
+        "ip": "PlatformSettings.ip",
+        "data-dir": "PlatformSettings.data_dir",
+        "users": "PlatformSettings.users",
+        "idle-timeout": "PlatformSettings.idle_timeout",
+        "cull-every": "PlatformSettings.cull_every",
+        "catalog": "PlatformSettings.catalog_url",
+        "tiles": "PlatformSettings.tiles_dir",
+        "demo-rows": "PlatformSettings.demo_rows",
+        "demo-tiles": "PlatformSettings.demo_tiles",
+        "spawn-timeout": "PlatformSettings.spawn_timeout",
+    }
+    flags = {  # type: ignore[assignment]
+        "debug": ({"PlatformSettings": {"debug": True}}, PlatformSettings.debug.help),
+    }
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        """Parse the command line; unknown options and stray words are usage errors."""
+        level = self.log.level
+        self.log.setLevel(logging.ERROR)  # traitlets warns of unknown options; we refuse them
+        try:
+            self.parse_command_line(argv)
+        finally:
+            self.log.setLevel(level)
+        known = {cls.__name__: cls for cls in self._classes_inc_parents()}
+        unknown = [f"--{key}" for key in self.config if key not in known]
+        for name, cls in known.items():
+            traits = cls.class_traits(config=True)
+            unknown += [f"--{name}.{key}" for key in self.config.get(name, {}) if key not in traits]
+        unknown += self.extra_args
+        if unknown:
+            raise SetupError(
+                f"unknown option {' '.join(unknown)}; `{self.name} --help` lists the options"
+            )
+
+    def settings(self) -> PlatformSettings:
+        """The settings from the command line, or a one-line :class:`SetupError`."""
+        try:
+            return PlatformSettings(parent=self)
+        except (TraitError, ValueError) as exc:
+            raise SetupError(_one_line(exc)) from None
+
+    def start(self) -> None:
+        raise SystemExit(cmd_up(self.settings()))
+
+
+class DeslabHubApp(Application):
+    """``deslab-hub``: the platform's commands."""
+
+    name = "deslab-hub"
+    description = "DESlab hub: run the science platform on this machine."
+    subcommands = {  # type: ignore[assignment]
+        "up": (
+            lambda parent: UpApp(parent=parent),
+            "run the local platform in the foreground (Ctrl-C stops everything)",
+        ),
+    }
+    aliases: dict = {}  # type: ignore[assignment]
+    flags: dict = {}  # type: ignore[assignment]
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        """Hand the rest of the command line to the named command's application."""
+        if argv and not argv[0].startswith("-") and argv[0] not in self.subcommands:
+            raise SetupError(f"unknown command {argv[0]!r}; choose one of: "
+                             f"{', '.join(self.subcommands)}")
+        super().initialize(argv)
+
+    def start(self) -> None:
+        if self.subapp is None:
+            raise SetupError(f"name a command: {', '.join(self.subcommands)} (see --help)")
+        self.subapp.start()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    argv = sys.argv[1:] if argv is None else argv
+    command = f"deslab-hub {argv[0]}" if argv and argv[0] in DeslabHubApp.subcommands else (
+        "deslab-hub")
+    app = DeslabHubApp()
     try:
-        return int(args.func(args) or 0)
+        try:
+            app.initialize(argv)
+        except (TraitError, ValueError) as exc:
+            raise SetupError(_one_line(exc)) from None
+        app.start()
     except SetupError as exc:
-        print(f"deslab-hub {args.command}: {exc}", file=sys.stderr)
+        print(f"{command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"deslab-hub {args.command}: interrupted", file=sys.stderr)
+        print(f"{command}: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, HasTraits, Int, List, Unicode
-from traitlets.config import Config
+from traitlets import Bool, Dict, Enum, Int, List, Unicode
+from traitlets.config import Config, Configurable
 
 JOBS_SERVICE = "jobs"
 # set on every process of a local platform (services, user servers, kernels) to its data
@@ -40,84 +40,120 @@ SERVER_TOKEN_SCOPES = [
 ]
 
 
-class PlatformSettings(HasTraits):
-    """Everything that varies between DESlab installations, declared once."""
+class PlatformSettings(Configurable):
+    """Everything that varies between DESlab installations, declared once.
+
+    Every trait is configurable (``c.PlatformSettings.<name>``); ``deslab-hub up``'s command
+    line options are aliases of these traits, so its ``--help`` is their help.
+    """
 
     mode = Enum(
         ["local", "kubernetes"],
         default_value="local",
         help="""Where user servers run: ``local`` processes on this machine (``deslab-hub up``)
         or ``kubernetes`` pods through KubeSpawner (the Helm chart).""",
-    )
+    ).tag(config=True)
     data_dir = Unicode(
-        "",
-        help="""Directory holding all state of a local platform: hub database, secrets,
-        the shared password, user homes (``users/<name>``), the demo survey (``demo/``) and the
-        job service's database. Required for ``mode="local"``.""",
-    )
+        ".deslab-data",
+        help="""Directory for all state of a local platform: hub database, secrets, the shared
+        password, user homes (users/<name>), the demo survey (demo/) and the job service's
+        database; created if missing. Required for ``mode="local"``.""",
+    ).tag(config=True)
     ip = Unicode(
         "127.0.0.1",
-        help="Address the public proxy listens on (127.0.0.1: this machine only).",
+        help="""Address the public proxy listens on; 127.0.0.1 keeps the platform to this
+        machine, 0.0.0.0 opens it to the network.""",
+    ).tag(config=True)
+    port = Int(8000, help="Port users open in the browser (http://IP:PORT/).").tag(config=True)
+    base_url = Unicode("/", help="URL prefix of the whole platform behind the proxy.").tag(
+        config=True
     )
-    port = Int(8000, help="Port of the public proxy: users open http://IP:PORT/.")
-    base_url = Unicode("/", help="URL prefix of the whole platform behind the proxy.")
-    hub_ip = Unicode("127.0.0.1", help="Address the hub's own API listens on.")
-    hub_port = Int(8081, help="Port of the hub's own API (the proxy and services call it).")
-    proxy_api_port = Int(8001, help="Port of configurable-http-proxy's REST API.")
+    hub_ip = Unicode("127.0.0.1", help="Address the hub's own API listens on.").tag(config=True)
+    hub_port = Int(
+        8081, help="Port of the hub's own API (the proxy and services call it)."
+    ).tag(config=True)
+    proxy_api_port = Int(8001, help="Port of configurable-http-proxy's REST API.").tag(
+        config=True
+    )
     proxy_command = List(
         Unicode(),
         default_value=["configurable-http-proxy"],
         help="Command that starts configurable-http-proxy (Node.js).",
-    )
+    ).tag(config=True)
     proxy_auth_token = Unicode(
         "", help="Token the hub uses with the proxy's REST API (generated once, kept secret)."
-    )
+    ).tag(config=True)
     cookie_secret_file = Unicode(
         "", help="File with the hub's cookie secret (hex, mode 0600, generated once)."
-    )
+    ).tag(config=True)
     db_url = Unicode(
         "", help="Hub database URL; default ``sqlite:///DATA_DIR/jupyterhub.sqlite`` locally."
-    )
+    ).tag(config=True)
     users = List(
         Unicode(),
-        help="""User names allowed to log in. Empty: any user name JupyterHub accepts
-        (anyone with the shared password, locally; per the OAuth settings in the cluster).""",
-    )
-    admin_users = List(Unicode(), help="User names with admin rights in the hub (cluster).")
+        help="""User names allowed to log in (comma-separated on the command line). Empty: any
+        user name JupyterHub accepts (anyone with the shared password, locally; per the OAuth
+        settings in the cluster).""",
+    ).tag(config=True)
+    admin_users = List(
+        Unicode(), help="User names with admin rights in the hub (cluster)."
+    ).tag(config=True)
     password_file = Unicode(
         "", help="File holding the shared password of the local platform (mode 0600)."
-    )
+    ).tag(config=True)
     idle_timeout = Int(
         3600,
         help="""Seconds of inactivity after which jupyterhub-idle-culler stops a user's
         server. 0 disables culling.""",
-    )
+    ).tag(config=True)
     cull_every = Int(
         0,
         help="Seconds between idle-culler passes; 0 picks min(600, max(5, idle_timeout // 2)).",
+    ).tag(config=True)
+    culler_api_token = Unicode(
+        "", help="API token of the idle-culler service (kept secret)."
+    ).tag(config=True)
+    jobs_port = Int(8090, help="Port the job service listens on (behind the proxy).").tag(
+        config=True
     )
-    culler_api_token = Unicode("", help="API token of the idle-culler service (kept secret).")
-    jobs_port = Int(8090, help="Port the job service listens on (behind the proxy).")
-    jobs_api_token = Unicode("", help="API token of the job service (kept secret).")
+    jobs_api_token = Unicode("", help="API token of the job service (kept secret).").tag(
+        config=True
+    )
     jobs_environment = Dict(
         help="""Extra environment of the job service (``DESLAB_JOBS_*`` settings: database URL,
         runner, limits; the workers' ``DESLAB_CATALOG``/``DESLAB_TILES``).""",
-    )
-    catalog_url = Unicode("", help="``DESLAB_CATALOG`` for user servers and job workers.")
-    tiles_dir = Unicode("", help="``DESLAB_TILES`` for user servers and job workers.")
+    ).tag(config=True)
+    catalog_url = Unicode(
+        "",
+        help="""Catalog URL (``DESLAB_CATALOG``) for user servers and job workers. Empty on the
+        local platform: the demo survey, generated into DATA_DIR/demo on first start.""",
+    ).tag(config=True)
+    tiles_dir = Unicode(
+        "",
+        help="""Tile directory (``DESLAB_TILES``) for user servers and job workers. Empty on the
+        local platform: DATA_DIR/demo/tiles.""",
+    ).tag(config=True)
+    demo_rows = Int(
+        None, allow_none=True, help="Rows of a newly generated demo survey (default: its own)."
+    ).tag(config=True)
+    demo_tiles = Int(
+        None, allow_none=True, help="Tiles of a newly generated demo survey (default: its own)."
+    ).tag(config=True)
     user_home_template = Unicode(
         "",
         help="""Home directory of each user, ``{username}`` expanded; default
         ``DATA_DIR/users/{username}`` locally. Job results land in ``<home>/jobs/<id>/``.""",
+    ).tag(config=True)
+    python = Unicode(sys.executable, help="Python that runs the hub-managed services.").tag(
+        config=True
     )
-    python = Unicode(sys.executable, help="Python that runs the hub-managed services.")
     spawn_timeout = Int(
         180, help="Seconds a user server may take to start before the spawn counts as failed."
-    )
-    debug = Bool(False, help="Log at debug level (hub, proxy, spawner).")
+    ).tag(config=True)
+    debug = Bool(False, help="Log at debug level (hub, proxy, spawner).").tag(config=True)
     kubernetes = Dict(
         help="Settings passed to :mod:`deslab_hub.kubernetes` for ``mode='kubernetes'``."
-    )
+    ).tag(config=True)
 
     @property
     def public_host(self) -> str:
