@@ -5,8 +5,8 @@ password log in under any user name JupyterHub accepts (or only the names given 
 ``deslab-hub up --users``). The password is generated on first start into
 ``DATA_DIR/password`` (mode 0600) by :func:`ensure_password` and reused afterwards.
 
-In the cluster, :func:`configure_oauth` selects one of oauthenticator's authenticators and
-reads the client credentials from the environment (never from a config file in git).
+In the cluster, :func:`configure_oauth` selects one of oauthenticator's authenticators, which
+reads its client credentials from its own ``OAUTH_*`` variables (never a config file in git).
 """
 
 from __future__ import annotations
@@ -82,17 +82,14 @@ def configure_oauth(
     provider: str,
     *,
     callback_url: str | None = None,
-    allowed_users: list[str] | None = None,
-    admin_users: list[str] | None = None,
-    allow_all: bool = False,
     extra: dict[str, Any] | None = None,
-    environ: dict[str, str] | None = None,
 ) -> None:
     """Point JupyterHub at an OAuth provider (the cluster's login).
 
-    The client id and secret come from ``OAUTH_CLIENT_ID`` and ``OAUTH_CLIENT_SECRET`` (set
-    from a Kubernetes Secret); ``OAUTH_CALLBACK_URL`` gives the callback when
-    ``callback_url`` is not passed.
+    The authenticator reads the client id, secret and callback URL from its own variables
+    (``OAUTH_CLIENT_ID``, ``OAUTH_CLIENT_SECRET``, ``OAUTH_CALLBACK_URL``, set from a
+    Kubernetes Secret); who may log in is set once on ``Authenticator`` by
+    :func:`deslab_hub.config.build_config`.
 
     Parameters
     ----------
@@ -101,39 +98,25 @@ def configure_oauth(
     provider
         One of :data:`OAUTH_PROVIDERS` (``generic``, ``github``, ``gitlab``, ``google``,
         ``cilogon``, ``azuread``).
-    callback_url, allowed_users, admin_users, allow_all
-        The usual oauthenticator settings.
+    callback_url
+        The callback URL, when not the one in ``OAUTH_CALLBACK_URL``.
     extra
         More settings for the authenticator class (for ``generic``: ``authorize_url``,
         ``token_url``, ``userdata_url``, ``username_claim``...).
-    environ
-        Environment to read the credentials from (``os.environ`` by default).
 
     Raises
     ------
     ValueError
         For an unknown provider, listing the valid ones.
     """
-    env = os.environ if environ is None else environ
     if provider not in OAUTH_PROVIDERS:
         raise ValueError(
             f"unknown OAuth provider {provider!r}; choose one of {', '.join(OAUTH_PROVIDERS)}"
         )
     cls_path = OAUTH_PROVIDERS[provider]
-    cls_name = cls_path.rsplit(".", 1)[1]
     c.JupyterHub.authenticator_class = cls_path
-    section = c[cls_name]
-    if env.get("OAUTH_CLIENT_ID"):
-        section.client_id = env["OAUTH_CLIENT_ID"]
-    if env.get("OAUTH_CLIENT_SECRET"):
-        section.client_secret = env["OAUTH_CLIENT_SECRET"]
-    callback = callback_url or env.get("OAUTH_CALLBACK_URL")
-    if callback:
-        section.oauth_callback_url = callback
-    if allowed_users:
-        section.allowed_users = set(allowed_users)
-    if admin_users:
-        section.admin_users = set(admin_users)
-    section.allow_all = bool(allow_all)
+    section = c[cls_path.rsplit(".", 1)[1]]
+    if callback_url:
+        section.oauth_callback_url = callback_url
     for key, value in (extra or {}).items():
         section[key] = value

@@ -6,12 +6,12 @@
 - the proxy, the hub's own addresses and the secrets;
 - roles: every user and every user server's token may call the job service;
 - the hub-managed services: the job service at ``/services/jobs/`` and the idle culler;
-- the spawner and the authenticator: local processes and a shared password for
-  ``mode="local"``; KubeSpawner and OAuth (from :mod:`deslab_hub.kubernetes`) for
-  ``mode="kubernetes"``.
+- for ``mode="local"``: local processes, the proxy it starts, a shared password.
 
-``deslab-hub up`` (:mod:`deslab_hub.cli`) fills the settings for one machine; the chart's hub
-image calls :func:`build_config` with ``mode="kubernetes"``.
+It knows only the settings. ``deslab-hub up`` (:mod:`deslab_hub.cli`) fills them for one
+machine; in the cluster :mod:`deslab_hub.kubernetes` fills them from the chart values and
+merges what only the cluster needs (KubeSpawner, OAuth: :mod:`deslab_hub.cluster`), which
+never sets a value set here.
 """
 
 from __future__ import annotations
@@ -110,8 +110,14 @@ class PlatformSettings(Configurable):
         0,
         help="Seconds between idle-culler passes; 0 picks min(600, max(5, idle_timeout // 2)).",
     ).tag(config=True)
+    cull_max_age = Int(
+        0, help="Seconds after which the idle culler stops a server even if active (0: never)."
+    ).tag(config=True)
     culler_api_token = Unicode(
         "", help="API token of the idle-culler service (kept secret)."
+    ).tag(config=True)
+    jobs_host = Unicode(
+        "127.0.0.1", help="Host the hub reaches the job service at (its Service in the cluster)."
     ).tag(config=True)
     jobs_port = Int(8090, help="Port the job service listens on (behind the proxy).").tag(
         config=True
@@ -151,9 +157,6 @@ class PlatformSettings(Configurable):
         180, help="Seconds a user server may take to start before the spawn counts as failed."
     ).tag(config=True)
     debug = Bool(False, help="Log at debug level (hub, proxy, spawner).").tag(config=True)
-    kubernetes = Dict(
-        help="Settings passed to :mod:`deslab_hub.kubernetes` for ``mode='kubernetes'``."
-    ).tag(config=True)
 
     @property
     def public_host(self) -> str:
@@ -196,16 +199,16 @@ def build_config(settings: PlatformSettings) -> Config:
     _configure_roles_and_services(c, settings)
     if settings.mode == "local":
         _configure_local(c, settings)
-    else:
-        _configure_kubernetes(c, settings)
     return c
 
 
 def _configure_hub(c: Config, s: PlatformSettings) -> None:
+    c.JupyterHub.base_url = s.base_url
     c.JupyterHub.bind_url = f"http://{s.ip}:{s.port}{s.base_url}"
     c.JupyterHub.hub_ip = s.hub_ip
     c.JupyterHub.hub_port = s.hub_port
-    c.JupyterHub.cleanup_servers = True
+    # local user servers stop with the hub; pods outlive a hub restart
+    c.JupyterHub.cleanup_servers = s.mode == "local"
     c.JupyterHub.cleanup_proxy = True
     c.JupyterHub.upgrade_db = True
     c.JupyterHub.log_level = "DEBUG" if s.debug else "INFO"
@@ -213,10 +216,8 @@ def _configure_hub(c: Config, s: PlatformSettings) -> None:
         c.JupyterHub.db_url = s.db_url
     if s.cookie_secret_file:
         c.JupyterHub.cookie_secret_file = s.cookie_secret_file
-    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
     if s.proxy_auth_token:
         c.ConfigurableHTTPProxy.auth_token = s.proxy_auth_token
-    c.ConfigurableHTTPProxy.command = list(s.proxy_command)
     c.ConfigurableHTTPProxy.debug = s.debug
     c.Spawner.default_url = "/lab"
     c.Spawner.start_timeout = s.spawn_timeout
@@ -250,15 +251,15 @@ def _configure_roles_and_services(c: Config, s: PlatformSettings) -> None:
     ]
     jobs: dict[str, Any] = {
         "name": JOBS_SERVICE,
-        "url": f"http://127.0.0.1:{s.jobs_port}",
+        "url": f"http://{s.jobs_host}:{s.jobs_port}",
         "display": False,
         "oauth_no_confirm": True,
-        "environment": _jobs_environment(s),
     }
     if s.jobs_api_token:
         jobs["api_token"] = s.jobs_api_token
-    if s.mode == "local":
+    if s.mode == "local":  # in the cluster: its own Deployment
         jobs["command"] = [s.python, "-m", "deslab_hub.jobs"]
+        jobs["environment"] = _jobs_environment(s)
     services.append(jobs)
 
     if s.idle_timeout > 0:
@@ -271,7 +272,7 @@ def _configure_roles_and_services(c: Config, s: PlatformSettings) -> None:
                 "jupyterhub_idle_culler",
                 f"--timeout={s.idle_timeout}",
                 f"--cull-every={every}",
-            ],
+            ] + ([f"--max-age={s.cull_max_age}"] if s.cull_max_age else []),
         }
         if s.culler_api_token:
             culler["api_token"] = s.culler_api_token
@@ -291,15 +292,19 @@ def _configure_roles_and_services(c: Config, s: PlatformSettings) -> None:
 
 
 def _jobs_environment(s: PlatformSettings) -> dict[str, str]:
-    # names and meanings: deslab_hub.jobs.settings.JobServiceSettings
-    env = {"DESLAB_JOBS_HOME_TEMPLATE": s.home_template()}
-    if s.mode == "local":
-        env[PLATFORM_ENV] = s.data_dir
-        env["DESLAB_JOBS_DATA_DIR"] = s.data_dir
-        env["DESLAB_JOBS_DB_URL"] = f"sqlite:///{Path(s.data_dir) / 'jobs.sqlite'}"
-        env["DESLAB_JOBS_PUBLIC_URL"] = s.public_url
-        env["DESLAB_JOBS_RUNNER"] = "local"
-        env["DESLAB_JOBS_PYTHON"] = s.python
+    """The environment of the hub-managed (local) job service.
+
+    Names and meanings: :class:`deslab_hub.jobs.settings.JobServiceSettings`.
+    """
+    env = {
+        "DESLAB_JOBS_HOME_TEMPLATE": s.home_template(),
+        PLATFORM_ENV: s.data_dir,
+        "DESLAB_JOBS_DATA_DIR": s.data_dir,
+        "DESLAB_JOBS_DB_URL": f"sqlite:///{Path(s.data_dir) / 'jobs.sqlite'}",
+        "DESLAB_JOBS_PUBLIC_URL": s.public_url,
+        "DESLAB_JOBS_RUNNER": "local",
+        "DESLAB_JOBS_PYTHON": s.python,
+    }
     if s.catalog_url:
         env["DESLAB_CATALOG"] = s.catalog_url
     if s.tiles_dir:
@@ -312,6 +317,8 @@ def _configure_local(c: Config, s: PlatformSettings) -> None:
     data = Path(s.data_dir)
     if not s.db_url:
         c.JupyterHub.db_url = f"sqlite:///{data / 'jupyterhub.sqlite'}"
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+    c.ConfigurableHTTPProxy.command = list(s.proxy_command)
     c.ConfigurableHTTPProxy.pid_file = str(data / "jupyterhub-proxy.pid")
     c.JupyterHub.spawner_class = "deslab_hub.spawner.LocalDeslabSpawner"
     c.LocalDeslabSpawner.home_dir_template = s.home_template()
@@ -333,8 +340,3 @@ def _configure_local(c: Config, s: PlatformSettings) -> None:
         )
     }
 
-
-def _configure_kubernetes(c: Config, s: PlatformSettings) -> None:
-    from deslab_hub import kubernetes
-
-    kubernetes.configure(c, s)

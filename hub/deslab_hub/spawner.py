@@ -6,7 +6,7 @@ tells ``deslab`` where the catalog, the tiles and the job service are. The serve
 the same virtual environment as the hub, so the ``deslab`` package, its lab extension and the
 DES Python kernel are there.
 
-KubeSpawner's profiles and pod additions for the cluster live in :mod:`deslab_hub.kubernetes`.
+KubeSpawner's profiles and pod additions for the cluster live in :mod:`deslab_hub.cluster.spawner`.
 """
 
 from __future__ import annotations
