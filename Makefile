@@ -7,12 +7,13 @@ PYTEST_ARGS ?=
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup up test lint bench images clean help
+.PHONY: setup up test kube lint bench images clean help
 
 help:
 	@echo "make up      set up and run DESlab locally on http://127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the whole test suite"
 	@echo "make setup   only set up (.venv, npm packages, lab extension, Debian packages)"
+	@echo "make kube    build the test cluster (kube-apiserver, controller-manager, kwok; make test does)"
 	@echo "make lint    ruff over the Python code"
 	@echo "make bench   run the benchmarks in tests/benchmarks"
 	@echo "make images  build the hub and notebook container images (docker or podman)"
@@ -23,7 +24,11 @@ setup:
 up: setup
 	$(VENV)/bin/deslab-hub up --port $(PORT) --data-dir $(DATA_DIR)
 
-test: setup
+# The cluster tests' Kubernetes binaries: built once into .cache/kube/bin, only for tests.
+kube:
+	@bash scripts/kube-build.sh
+
+test: setup kube
 	$(VENV)/bin/ruff check hub extensions/deslab tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
