@@ -286,14 +286,28 @@ class _Translator:
             return self.table(node)
         if isinstance(node, exp.Column):
             return self.column(node)
-        if isinstance(node, exp.Literal) and node.is_string and node.name == "":
+        if isinstance(node, exp.Literal) and node.is_string and node.name == "" and \
+                not node.meta.get("empty"):
             # Oracle stores '' as NULL: '' IS NULL is true, x = '' never is
             return exp.cast(exp.Null(), exp.DataType.build("VARCHAR"))
         if isinstance(node, exp.DPipe | exp.Concat):
             parts = _concat_parts(node)
             # Oracle: NULL operands count as ''; and the empty result is NULL again
             return exp.Nullif(this=exp.Anonymous(this="CONCAT", expressions=parts),
-                              expression=exp.Literal.string(""))
+                              expression=_empty())
+        if isinstance(node, exp.Replace) or (isinstance(node, exp.Anonymous) and
+                                             node.name.upper() == "REPLACE"):
+            args = [node.this, *node.expressions] if isinstance(node, exp.Anonymous) else \
+                [node.this, node.expression, node.args.get("replacement")]
+            args = [a for a in args if a is not None]
+            if len(args) in (2, 3):
+                # Oracle: a NULL or missing replacement removes the search string; a NULL
+                # search string leaves the text as it is
+                text, search = args[0].copy(), args[1].copy()
+                repl = args[2].copy() if len(args) == 3 else _empty()
+                return exp.Coalesce(this=exp.Anonymous(this="REPLACE", expressions=[
+                    text, search, exp.Coalesce(this=repl, expressions=[_empty()])]),
+                    expressions=[text.copy()])
         if isinstance(node, exp.Mod):
             divisor = node.expression
             if isinstance(divisor, exp.Literal) and not divisor.is_string and \
@@ -307,6 +321,12 @@ class _Translator:
                 node.expressions) == 2:
             a, b = node.expressions
             return exp.Paren(this=exp.BitwiseAnd(this=a.copy(), expression=b.copy()))
+        if isinstance(node, exp.Pad | exp.Length | exp.Substring | exp.StrPosition | exp.Upper |
+                      exp.Lower) and not (isinstance(node.this, exp.Literal) and
+                                          node.this.is_string):
+            # Oracle converts a number given to a string function into text first
+            node.set("this", exp.cast(node.this.copy(), exp.DataType.build("VARCHAR")))
+            return node
         if isinstance(node, exp.ToChar):
             return self.to_char(node)
         if isinstance(node, exp.ToNumber):
@@ -365,6 +385,27 @@ class _Translator:
             exp.cast(text, exp.DataType.build("VARCHAR"))]), exp.DataType.build("DOUBLE"))
 
 
+def _bottom_up(node: exp.Expression, fun) -> exp.Expression:
+    """Apply ``fun`` to every node, children first (so a rewritten node is built from
+    rewritten parts)."""
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Expression):
+            new = _bottom_up(value, fun)
+            if new is not value:
+                node.set(key, new)
+        elif isinstance(value, list):
+            node.set(key, [_bottom_up(v, fun) if isinstance(v, exp.Expression) else v
+                           for v in value])
+    return fun(node)
+
+
+def _empty() -> exp.Literal:
+    """A '' of DESlab's own (Oracle's '' written by a user becomes NULL; this one stays)."""
+    lit = exp.Literal.string("")
+    lit.meta["empty"] = True
+    return lit
+
+
 def _concat_parts(node: exp.Expression) -> list[exp.Expression]:
     if isinstance(node, exp.DPipe):
         return _concat_parts(node.this) + _concat_parts(node.expression)
@@ -405,13 +446,14 @@ def _translate_to_duckdb(stmt: Statement) -> str:
     tree = stmt.tree.copy()
     tr = _Translator(stmt.sql)
     for select in tree.find_all(exp.Select):
+        select.set("hint", None)  # optimizer hints mean nothing to DuckDB
         if select.args.get("sample") is not None:
             raise tr.refuse("SAMPLE after a table alias", r"\bSAMPLE\b",
                             "write SAMPLE before the alias, as Oracle requires: "
                             "FROM DR2_MAIN SAMPLE(1) m")
     if any(n.args.get("join_mark") for n in tree.find_all(exp.Column)):
         tree = transforms.eliminate_join_marks(tree)
-    tree = tree.transform(tr.node)
+    tree = _bottom_up(tree, tr.node)
     for select in list(tree.find_all(exp.Select)):
         rownum.rewrite(select, tr.at)
     try:

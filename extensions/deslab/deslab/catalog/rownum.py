@@ -161,7 +161,7 @@ def _cap_in_subquery(select: exp.Select, cap: Cap, refuse_at) -> None:
         inner = inner.limit(_cap_sql(cap))
         alias = source.this.alias_or_name
         source.set("this", exp.Subquery(this=inner, alias=exp.TableAlias(
-            this=exp.to_identifier(alias))))
+            this=exp.to_identifier(alias)) if alias else None))
         return
     # a join: read the capped joined rows with every column the rest of the query uses;
     # bare columns in the select list keep their output names

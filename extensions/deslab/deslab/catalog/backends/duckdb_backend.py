@@ -90,6 +90,14 @@ class DuckDBBackend(Backend):
                 f"cannot open the DuckDB catalog {path}: {_first_line(exc)} (check "
                 "DESLAB_DUCKDB_MEMORY_LIMIT, DESLAB_DUCKDB_MAX_TEMP_SIZE)"
             ) from None
+        # Oracle's TO_CHAR(number, format), for the statements that use it (one registration
+        # per database instance: connections of this process to the file share it)
+        try:
+            self._con.create_function(numformat.FUNCTION, numformat.oracle_to_char,
+                                      ["DOUBLE", "VARCHAR"], "VARCHAR", null_handling="special",
+                                      side_effects=False)
+        except duckdb.CatalogException:
+            pass
         self._lock = threading.Lock()
         # each statement's own cursor -> the thread that started it
         self._active: dict[duckdb.DuckDBPyConnection, int] = {}
@@ -100,13 +108,8 @@ class DuckDBBackend(Backend):
         return to_duckdb(stmt)
 
     def _cursor(self, sql: str = "") -> duckdb.DuckDBPyConnection:
-        """A cursor of its own for one statement (so it can be interrupted alone), with the
-        functions the translated ``sql`` needs."""
+        """A cursor of its own for one statement (so it can be interrupted alone)."""
         cur = self._con.cursor()
-        if numformat.FUNCTION in sql:
-            cur.create_function(numformat.FUNCTION, numformat.oracle_to_char,
-                                ["DOUBLE", "VARCHAR"], "VARCHAR", null_handling="special",
-                                side_effects=False)
         with self._lock:
             self._active[cur] = threading.get_ident()
         return cur
