@@ -92,3 +92,41 @@ def test_malformed_sql_is_a_clear_query_error(sql, needle, catalog_env):
         deslab.query(sql)
     assert needle.lower() in str(info.value).lower()
     assert "Traceback" not in str(info.value)
+
+
+ORACLE_PACKAGES = [
+    ("SELECT DBMS_XMLGEN.GETXML('SELECT * FROM DR2_MAIN') FROM DUAL", "DBMS_XMLGEN"),
+    ("select dbms_xmlgen.getxml('select 1 from dual') x from dual", "DBMS_XMLGEN"),
+    ('SELECT "DBMS_PIPE"."RECEIVE_MESSAGE"(\'x\', 10) FROM DUAL', "DBMS_PIPE"),
+    ("SELECT UTL_HTTP.REQUEST('http://169.254.169.254/') FROM DUAL", "UTL_HTTP"),
+    ("SELECT RA FROM DR2_MAIN WHERE 1 = UTL_TCP.AVAILABLE(NULL)", "UTL_TCP"),
+    ("SELECT utl_smtp . helo(NULL, 'x') FROM DUAL", "UTL_SMTP"),
+    ("SELECT COUNT(*) FROM DR2_MAIN WHERE TILENAME IN (SELECT "
+     "Utl_Inaddr.Get_Host_Address('x') FROM DUAL)", "UTL_INADDR"),
+    ("WITH f AS (SELECT UTL_FILE.FOPEN('DIR', 'x', 'r') h FROM DUAL) SELECT * FROM f",
+     "UTL_FILE"),
+    ("SELECT HTTPURITYPE('http://example.org/').GETCLOB() FROM DUAL", "HTTPURITYPE"),
+    ("SELECT RA FROM DR2_MAIN ORDER BY DBMS_RANDOM.VALUE", "DBMS_RANDOM"),
+    ("SELECT * FROM SYS.DBA_USERS", "SYS"),
+    ('SELECT * FROM "SYS"."USER$"', "SYS"),
+    ("select * from sys . all_users", "SYS"),
+    ("SELECT /* hidden */ sys.dbms_lock.sleep(10) FROM DUAL", "DBMS_LOCK"),
+]
+
+
+@pytest.mark.parametrize("sql,name", ORACLE_PACKAGES)
+def test_oracle_packages_refused_in_any_case_quoting_and_position(sql, name, catalog_env):
+    with pytest.raises(ReadOnlyError) as info:
+        deslab.query(sql)
+    msg = str(info.value)
+    assert name in msg and "line 1, column" in msg and "read-only" in msg
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT 'DBMS_XMLGEN.GETXML and UTL_HTTP are words' AS T FROM DUAL",
+    "SELECT COUNT(*) AS N FROM DR2_MAIN -- SYS.DBA_USERS in a comment",
+    "SELECT SYSDATE AS D, 'SYS.X' AS S FROM DUAL",
+    "SELECT COUNT(*) AS N FROM DR2_MAIN m WHERE m.TILENAME <> 'UTL_FILE'",
+])
+def test_package_names_in_strings_and_comments_are_fine(sql, catalog_env):
+    assert len(deslab.query(sql)) == 1

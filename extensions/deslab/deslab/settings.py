@@ -13,6 +13,10 @@
 ``DESLAB_DUCKDB_TEMP_DIRECTORY``  where DuckDB spills (default ``$TMPDIR/deslab-duckdb-<uid>``)
 ``DESLAB_DUCKDB_MAX_TEMP_SIZE``   most disk DuckDB may spill to (default ``5GB``); a query that
                                   needs more ends with a clear error
+``DESLAB_QUERY_MAX_BYTES``        most bytes one quick query (``deslab.query``) may hold in
+                                  memory (default a quarter of the memory this process may
+                                  use); bigger results are refused with a clear error (export
+                                  them with ``query_to_file`` or a job instead)
 ``DESLAB_CATALOG_LINKS``          Oracle database link names that name this catalog (comma
                                   list, default ``DESDR``): ``DR2_MAIN@DESDR`` reads DR2_MAIN
                                   here; a table behind any other link is refused
@@ -43,6 +47,7 @@ class Settings:
     duckdb_memory_limit: str = field(default_factory=lambda: default_memory_limit())
     duckdb_temp_directory: Path = field(default_factory=lambda: default_temp_directory())
     duckdb_max_temp_size: str = "5GB"
+    query_max_bytes: int = field(default_factory=lambda: available_memory() // 4)
     catalog_links: tuple[str, ...] = ("DESDR",)
     catalog_schemas: tuple[str, ...] = ("DES_ADMIN",)
 
@@ -61,6 +66,8 @@ class Settings:
             duckdb_temp_directory=Path(env.get("DESLAB_DUCKDB_TEMP_DIRECTORY")
                                        or default_temp_directory()),
             duckdb_max_temp_size=env.get("DESLAB_DUCKDB_MAX_TEMP_SIZE") or "5GB",
+            query_max_bytes=_bytes(env.get("DESLAB_QUERY_MAX_BYTES"),
+                                   available_memory() // 4),
             catalog_links=_names(env.get("DESLAB_CATALOG_LINKS"), ("DESDR",)),
             catalog_schemas=_names(env.get("DESLAB_CATALOG_SCHEMAS"), ("DES_ADMIN",)),
         )
@@ -81,6 +88,22 @@ class Settings:
                 "DESLAB_TILES=DIR/tiles after `deslab demo-data --out DIR`)"
             )
         return self.tiles
+
+
+def _bytes(text: str | None, default: int) -> int:
+    if not text:
+        return default
+    units = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KIB": 1 << 10,
+             "MIB": 1 << 20, "GIB": 1 << 30}
+    number = text.strip().upper()
+    digits = number.rstrip("KMGIB ")
+    unit = number[len(digits):].strip()
+    try:
+        return int(float(digits) * units[unit])
+    except (ValueError, KeyError):
+        raise ConfigurationError(
+            f"DESLAB_QUERY_MAX_BYTES={text!r} is not a size: write e.g. 2GB, 500MB or 1000000"
+        ) from None
 
 
 def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:

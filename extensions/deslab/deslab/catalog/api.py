@@ -25,6 +25,7 @@ from deslab.catalog.dialect import Statement, check_binds, parse
 from deslab.catalog.export import ExportResult, Progress, export
 from deslab.catalog.results import to_table
 from deslab.errors import QueryError
+from deslab.settings import settings
 
 DEFAULT_TIMEOUT = 30.0
 BATCH_ROWS = 1 << 16
@@ -104,6 +105,10 @@ def query(sql: str, *, binds: dict | None = None, timeout: float | None = DEFAUL
         The statement is not a query.
     QueryTimeoutError
         The query ran past ``timeout``.
+
+    A result bigger than ``DESLAB_QUERY_MAX_BYTES`` (a quarter of the memory available by
+    default) is stopped with a :class:`QueryError`: export big results with
+    :func:`query_to_file`, whose memory stays bounded.
     """
     _check_number("timeout", timeout)
     _check_number("limit", limit, integer=True)
@@ -122,6 +127,8 @@ def query(sql: str, *, binds: dict | None = None, timeout: float | None = DEFAUL
         return Table({"PLAN": plan.splitlines() or [""]}, meta=meta)
     batches: list[pa.RecordBatch] = []
     rows = 0
+    held = 0
+    cap = settings().query_max_bytes
     truncated = False
     with backend.deadline(timeout):
         reader = backend.stream(stmt, values, BATCH_ROWS)
@@ -133,6 +140,14 @@ def query(sql: str, *, binds: dict | None = None, timeout: float | None = DEFAUL
                     truncated = True
                 batches.append(batch)
                 rows += batch.num_rows
+                held += batch.nbytes
+                if held > cap:
+                    batches.clear()
+                    raise QueryError(
+                        f"the result passed {cap / 1e6:,.0f} MB, more than a quick query may "
+                        "hold in memory (DESLAB_QUERY_MAX_BYTES), and was stopped: add a row "
+                        "cap (limit=..., WHERE ROWNUM <= n) or a join condition, select fewer "
+                        "columns, or export it with deslab.query_to_file or as a job")
                 if limit is not None and rows >= limit:
                     truncated = truncated or None  # None: not known whether more rows exist
                     break
