@@ -3,8 +3,17 @@
 import { APIError, DeslabAPI, ICutoutJobRequest, IJob } from './api';
 import { button, clear, field, h, input } from './dom';
 import { JobsMonitor } from './jobs-monitor';
+import {
+  BANDS,
+  DEFAULT_BANDS,
+  DEFAULT_SIZE_ARCMIN,
+  MAX_POSITIONS_BYTES,
+  MAX_SIZE_ARCMIN,
+  MIN_SIZE_ARCMIN,
+  NAME_MAX_CHARS
+} from './contract';
 
-export const BANDS = ['g', 'r', 'i', 'z', 'Y'];
+export { BANDS };
 
 /**
  * Positions as typed by a user to CSV text with a header: lines of "ra dec" or "ra, dec"
@@ -58,12 +67,18 @@ export class CutoutsView {
     });
     this.file = input('file', '', { className: 'deslab-csv-file', attrs: { accept: '.csv,text/csv,text/plain' } });
     this.file.addEventListener('change', () => void this.readFile());
-    this.xsize = input('number', '1.0', { className: 'deslab-xsize', attrs: { min: '0.1', max: '12', step: '0.1' } });
-    this.ysize = input('number', '1.0', { className: 'deslab-ysize', attrs: { min: '0.1', max: '12', step: '0.1' } });
+    this.xsize = input('number', String(DEFAULT_SIZE_ARCMIN.toFixed(1)), {
+      className: 'deslab-xsize',
+      attrs: { min: String(MIN_SIZE_ARCMIN), max: String(MAX_SIZE_ARCMIN), step: '0.1' }
+    });
+    this.ysize = input('number', String(DEFAULT_SIZE_ARCMIN.toFixed(1)), {
+      className: 'deslab-ysize',
+      attrs: { min: String(MIN_SIZE_ARCMIN), max: String(MAX_SIZE_ARCMIN), step: '0.1' }
+    });
     const bands = h('span', { className: 'deslab-bands' });
     for (const b of BANDS) {
       const box = input('checkbox', b, { className: `deslab-band-${b}` });
-      box.checked = 'gri'.includes(b);
+      box.checked = DEFAULT_BANDS.includes(b);
       this.bandBoxes[b] = box;
       bands.appendChild(h('label', { className: 'deslab-band' }, box, b));
     }
@@ -72,7 +87,7 @@ export class CutoutsView {
     this.rgbBands = input('text', 'irg', { className: 'deslab-rgb-bands', attrs: { maxlength: '3', size: '3' } });
     this.stretch = input('number', '', { className: 'deslab-rgb-stretch', attrs: { step: 'any', placeholder: 'auto' } });
     this.q = input('number', '', { className: 'deslab-rgb-q', attrs: { step: 'any', placeholder: 'auto' } });
-    this.jobName = input('text', '', { className: 'deslab-job-name', attrs: { placeholder: 'job name (optional)', maxlength: '200' } });
+    this.jobName = input('text', '', { className: 'deslab-job-name', attrs: { placeholder: 'job name (optional)', maxlength: String(NAME_MAX_CHARS) } });
     this.submitButton = button('Submit cutout job', () => void this.submit(), { className: 'deslab-submit-cutouts jp-mod-accept' });
     this.status = h('div', { className: 'deslab-status', attrs: { role: 'status' } });
     this.gallery = h('div', { className: 'deslab-gallery' });
@@ -108,8 +123,9 @@ export class CutoutsView {
     if (!f) {
       return;
     }
-    if (f.size > 5_000_000) {
-      this.setStatus(`${f.name} is larger than 5 MB: split the positions into several jobs.`, 'error');
+    if (f.size > MAX_POSITIONS_BYTES) {
+      const mb = MAX_POSITIONS_BYTES / 1e6;
+      this.setStatus(`${f.name} is larger than ${mb} MB: split the positions into several jobs.`, 'error');
       return;
     }
     this.positions.value = await f.text();

@@ -1,6 +1,7 @@
 /** The Jobs view: the user's jobs, live, with cancel / delete / rename / renew and results. */
 
 import { ACTIVE_PHASES, APIError, DeslabAPI, IJob, IResultFile } from './api';
+import { NAME_MAX_CHARS } from './contract';
 import { button, clear, h, input } from './dom';
 import { formatBytes, formatDuration, formatTime, formatUntil } from './format';
 import { JobsMonitor } from './jobs-monitor';
@@ -90,7 +91,7 @@ export class JobsView {
 
   private nameCell(job: IJob): HTMLElement {
     if (this.editing === job.id) {
-      const box = input('text', job.name, { className: 'deslab-rename-input', attrs: { maxlength: '200' } });
+      const box = input('text', job.name, { className: 'deslab-rename-input', attrs: { maxlength: String(NAME_MAX_CHARS) } });
       box.addEventListener('keydown', ev => {
         if (ev.key === 'Enter') {
           void this.rename(job, box.value);

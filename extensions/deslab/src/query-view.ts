@@ -1,28 +1,25 @@
 /** The Query view: SQL editor, examples, quick query into the grid, submit as a job. */
 
 import { APIError, DeslabAPI, IJob } from './api';
+import { COMPRESSIONS, DEFAULT_FORMAT, NAME_MAX_CHARS, QUERY_FORMATS } from './contract';
 import { button, field, h, input, select } from './dom';
 import { EXAMPLES } from './examples';
 import { ResultGrid } from './grid';
 import { SchemaBrowser } from './schema-browser';
 import { ISqlEditor } from './sql-editor';
 
-export const FORMATS: Array<[string, string]> = [
-  ['fits', 'FITS'],
-  ['csv', 'CSV'],
-  ['hdf5', 'HDF5'],
-  ['parquet', 'Parquet'],
-  ['votable', 'VOTable']
-];
-
-/** Compressions each format supports (as the job service validates them). */
-export const COMPRESSIONS: Record<string, string[]> = {
-  fits: [],
-  csv: ['gzip'],
-  hdf5: ['gzip', 'lzf'],
-  parquet: ['snappy', 'zstd', 'gzip'],
-  votable: []
+const FORMAT_LABELS: Record<string, string> = {
+  fits: 'FITS',
+  csv: 'CSV',
+  hdf5: 'HDF5',
+  parquet: 'Parquet',
+  votable: 'VOTable'
 };
+
+export const FORMATS: Array<[string, string]> = QUERY_FORMATS.map(f => [f, FORMAT_LABELS[f] ?? f]);
+
+/** Compressions each format supports (the job contract's). */
+export { COMPRESSIONS };
 
 export interface IQueryViewOptions {
   api: DeslabAPI;
@@ -67,10 +64,10 @@ export class QueryView {
       className: 'deslab-run jp-mod-accept',
       title: 'Run as a quick query (Shift+Enter)'
     });
-    this.format = select(FORMATS, 'fits', { className: 'deslab-format' });
+    this.format = select(FORMATS, DEFAULT_FORMAT, { className: 'deslab-format' });
     this.compression = select([['', 'none']], '', { className: 'deslab-compression' });
     this.format.addEventListener('change', () => this.updateCompressions());
-    this.jobName = input('text', '', { className: 'deslab-job-name', attrs: { placeholder: 'job name (optional)', maxlength: '200' } });
+    this.jobName = input('text', '', { className: 'deslab-job-name', attrs: { placeholder: 'job name (optional)', maxlength: String(NAME_MAX_CHARS) } });
     this.submitButton = button('Submit job', () => void this.submit(), {
       className: 'deslab-submit',
       title: 'Run the whole query as a job that writes a file under ~/jobs/'

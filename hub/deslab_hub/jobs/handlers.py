@@ -23,6 +23,7 @@ from tornado.web import HTTPError, RequestHandler
 
 from deslab_hub.jobs import bodies, estimates
 from deslab_hub.jobs import types as jobtypes
+from deslab_hub.jobs.contract import COMMON
 from deslab_hub.jobs.events import EventHub, event_model
 from deslab_hub.jobs.hubauth import Caller, HubIdentity
 from deslab_hub.jobs.ids import is_valid_job_id, new_job_id
@@ -36,8 +37,8 @@ from deslab_hub.jobs.settings import JobServiceSettings
 from deslab_hub.jobs.store import Store
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
-PATCH_FIELDS = ("name", "destruction", "lifetime_days")
-MAX_NAME = 200
+PATCH_FIELDS = tuple(COMMON["patch_fields"])
+MAX_NAME: int = COMMON["name_max_chars"]
 
 
 @dataclass

@@ -15,36 +15,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# fields every job accepts, handled by the service itself (not passed to the task)
-COMMON_FIELDS = ("type", "name", "execution_duration", "lifetime_days", "destruction", "email")
+from deslab_hub.jobs.contract import COMMON, CUTOUT, JOB_TYPE_DESCRIPTIONS, QUERY, query_extensions
 
-OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# fields every job accepts, handled by the service itself (not passed to the task)
+COMMON_FIELDS = tuple(COMMON["fields"])
+
+OUTPUT_NAME = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,%s}$" % (COMMON["output_name_max_chars"] - 1)  # noqa: UP031
+)
 BIND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 HOME_CSV = re.compile(r"^(?!.*\.\.)(?!/)(?!~)[A-Za-z0-9_][A-Za-z0-9_./-]{0,250}\.csv$")
 COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
-# query result formats (what deslab.query_to_file writes): extension -> format, longest first
-QUERY_EXTENSIONS = [
-    (".csv.gz", "csv"), (".vot.xml", "votable"), (".fits", "fits"), (".fit", "fits"),
-    (".fts", "fits"), (".h5", "hdf5"), (".hdf5", "hdf5"), (".hdf", "hdf5"), (".csv", "csv"),
-    (".parquet", "parquet"), (".pq", "parquet"), (".vot", "votable"), (".votable", "votable"),
-    (".xml", "votable"),
-]
-QUERY_FORMATS = {"fits": ".fits", "csv": ".csv", "hdf5": ".h5", "parquet": ".parquet",
-                 "votable": ".vot"}
-FORMAT_ALIASES = {"fit": "fits", "h5": "hdf5", "hdf": "hdf5", "vot": "votable",
-                  "pq": "parquet"}
-COMPRESSIONS = {
-    "csv": ("gzip",),
-    "hdf5": ("gzip", "lzf"),
-    "parquet": ("snappy", "zstd", "gzip", "brotli", "lz4", "none"),
-    "fits": (),
-    "votable": (),
-}
-MAX_SQL_CHARS = 100_000
-MAX_POSITIONS_BYTES = 5_000_000
-CUTOUT_BANDS = "grizY"
-CUTOUT_DEFAULT_BANDS = "gri"  # deslab.cutouts' default
+# query result formats (what deslab.query_to_file writes), from the job contract
+QUERY_EXTENSIONS = query_extensions()  # (extension, format), longest first
+QUERY_FORMATS = {fmt: next(iter(spec["extensions"])) for fmt, spec in QUERY["formats"].items()}
+FORMAT_ALIASES = {alias: fmt for fmt, spec in QUERY["formats"].items()
+                  for alias in spec["aliases"]}
+COMPRESSIONS = {fmt: tuple(spec["compressions"]) for fmt, spec in QUERY["formats"].items()}
+MAX_SQL_CHARS: int = QUERY["max_sql_chars"]
+MAX_POSITIONS_BYTES: int = CUTOUT["max_positions_bytes"]
+MAX_POSITIONS: int = CUTOUT["max_positions"]
+CUTOUT_BANDS: str = CUTOUT["bands"]
+CUTOUT_DEFAULT_BANDS: str = CUTOUT["default_bands"]  # deslab.cutouts' default
 
 
 class ParamError(ValueError):
@@ -166,7 +159,7 @@ def _format_for(fmt: str | None, output: str | None) -> str:
             f"cannot tell the format from the file name {output!r}: end it with one of "
             f"{', '.join(s for s, _ in QUERY_EXTENSIONS)} or give 'format'"
         )
-    return "fits"
+    return QUERY["default_format"]
 
 
 def validate_query(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,7 +177,7 @@ def validate_query(body: Mapping[str, Any]) -> dict[str, Any]:
         )
     if output is None:
         gz = fmt == "csv" and compression == "gzip"
-        output = "result" + QUERY_FORMATS[fmt] + (".gz" if gz else "")
+        output = QUERY["default_output_stem"] + QUERY_FORMATS[fmt] + (".gz" if gz else "")
     params: dict[str, Any] = {
         "sql": sql,
         "format": fmt,
@@ -210,13 +203,13 @@ def _query_name(params: Mapping[str, Any]) -> str:
 
 # stamp sizes in arcmin; the cap is the same variable the worker's deslab.cutouts reads, so a
 # size the service accepts is one the worker will cut
-CUTOUT_MIN_SIZE = 0.1
-CUTOUT_DEFAULT_MAX_SIZE = 12.0
+CUTOUT_MIN_SIZE: float = CUTOUT["min_size_arcmin"]
+CUTOUT_DEFAULT_MAX_SIZE: float = CUTOUT["max_size_arcmin"]
 
 
 def cutout_max_size() -> float:
     try:
-        return float(os.environ.get("DESLAB_CUTOUT_MAX_SIZE") or CUTOUT_DEFAULT_MAX_SIZE)
+        return float(os.environ.get(CUTOUT["max_size_variable"]) or CUTOUT_DEFAULT_MAX_SIZE)
     except ValueError:
         return CUTOUT_DEFAULT_MAX_SIZE
 
@@ -241,9 +234,9 @@ def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
     elif isinstance(positions, list):
         if not positions:
             raise ParamError("'positions' is an empty list: give [[ra, dec], ...]")
-        if len(positions) > 100_000:
-            raise ParamError("'positions' may hold at most 100000 rows; split the job")
-        for i, row in enumerate(positions[:100_000]):
+        if len(positions) > MAX_POSITIONS:
+            raise ParamError(f"'positions' may hold at most {MAX_POSITIONS} rows; split the job")
+        for i, row in enumerate(positions):
             if not (isinstance(row, list) and len(row) == 2 and all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in row
             )):
@@ -276,8 +269,8 @@ def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
             params[key] = value
     edge = _string(body, "edge", max_len=10)
     if edge is not None:
-        if edge not in ("trim", "pad"):
-            raise ParamError("'edge' must be \"trim\" or \"pad\"")
+        if edge not in CUTOUT["edges"]:
+            raise ParamError(f"'edge' must be one of: {', '.join(CUTOUT['edges'])}")
         params["edge"] = edge
     return params
 
@@ -358,19 +351,14 @@ def validate_anomaly(body: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
+_BEHAVIOUR: dict[str, dict[str, Any]] = {
+    "query": {"validate": validate_query, "default_name": _query_name},
+    "cutout": {"validate": validate_cutout, "default_name": _cutout_name, "work": _cutout_work},
+    "anomaly": {"validate": validate_anomaly, "default_name": lambda p: "anomaly scores"},
+}
 JOB_TYPES: dict[str, JobType] = {
-    "query": JobType(
-        "query", "run SQL on the catalog and write the result to a file", validate_query,
-        default_name=_query_name,
-    ),
-    "cutout": JobType(
-        "cutout", "FITS stamps and colour PNGs around sky positions", validate_cutout,
-        default_name=_cutout_name, work=_cutout_work,
-    ),
-    "anomaly": JobType(
-        "anomaly", "Extended Isolation Forest anomaly scores over a query result",
-        validate_anomaly, default_name=lambda p: "anomaly scores",
-    ),
+    name: JobType(name, description, **_BEHAVIOUR[name])
+    for name, description in JOB_TYPE_DESCRIPTIONS.items()
 }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from astropy.table import Table
 
+from deslab.contract import CUTOUT
 from deslab.cutouts import positions as _pos
 from deslab.cutouts import rgb as _rgb
 from deslab.cutouts.stamps import TileImage, cut, plan_blocks, stamp_box, stamp_header, write_fits
@@ -31,16 +32,16 @@ from deslab.cutouts.tiles import tile_files, tile_index
 from deslab.errors import CutoutError
 from deslab.settings import settings
 
-MIN_SIZE = 0.1  # arcmin
-DEFAULT_MAX_SIZE = 12.0  # arcmin; DESLAB_CUTOUT_MAX_SIZE changes it
+MIN_SIZE: float = CUTOUT["min_size_arcmin"]
+DEFAULT_MAX_SIZE: float = CUTOUT["max_size_arcmin"]  # DESLAB_CUTOUT_MAX_SIZE changes it
 DEFAULT_MAX_ROWS = 10_000  # positions per call; DESLAB_CUTOUT_MAX_ROWS changes it
-EDGE_MODES = ("trim", "pad")
+EDGE_MODES = tuple(CUTOUT["edges"])
 PARALLEL_MIN_ROWS = 16
 MAX_UNIT_ROWS = 100  # positions per unit of work (bounds the time a cancel waits for)
 
 
 def max_size_default() -> float:
-    return float(os.environ.get("DESLAB_CUTOUT_MAX_SIZE") or DEFAULT_MAX_SIZE)
+    return float(os.environ.get(CUTOUT["max_size_variable"]) or DEFAULT_MAX_SIZE)
 
 
 def max_rows_default() -> int:
@@ -203,7 +204,7 @@ def _assign_tiles(requests: list[_pos.Request], tiles_dir: Path, rgb_bands: str 
             continue
         r.tilename = with_data[0]
         wanted = set(r.bands if fits else "") | set(rgb_bands or "")
-        missing = sorted(wanted - set(files_cache[r.tilename]), key="grizY".index)
+        missing = sorted(wanted - set(files_cache[r.tilename]), key=_pos.VALID_BANDS.index)
         if missing and not (set(r.bands) & set(files_cache[r.tilename])):
             r.error = f"tile {r.tilename} has no image in band(s) {''.join(missing)}"
         elif missing:
@@ -324,7 +325,7 @@ def process_unit(unit: _Unit, opts: _Options) -> list[tuple[int, str, str, list[
         wanted |= set(bands) if opts.write_fits else set()
     if opts.rgb_bands:
         wanted |= set(opts.rgb_bands)
-    bands = [b for b in "grizY" if b in wanted and b in unit.files]
+    bands = [b for b in _pos.VALID_BANDS if b in wanted and b in unit.files]
     if not bands:
         msg = f"tile {unit.tilename} has no image in band(s) {''.join(sorted(wanted))}"
         return [(row, "error", msg, [], "") for row, *_ in unit.rows]

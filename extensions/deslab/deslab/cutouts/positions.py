@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deslab.contract import CUTOUT
 from deslab.errors import CutoutError
 
-VALID_BANDS = "grizY"
+VALID_BANDS: str = CUTOUT["bands"]  # from the job contract, in wavelength order
 
 
 @dataclass

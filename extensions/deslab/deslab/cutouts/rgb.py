@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from deslab.contract import CUTOUT
 from deslab.errors import CutoutError
 
-BANDS_ORDER = "grizY"  # blue to red
+BANDS_ORDER: str = CUTOUT["bands"]  # blue to red (the job contract's order)
 PNG_LEVEL = 1  # zlib level of the PNGs (with Huffman-only coding, see png_bytes)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from deslab.errors import ConfigurationError, JobError
+from deslab.errors import ConfigurationError, DeslabError, JobError
 from deslab.settings import settings
 
 FINAL = ("COMPLETED", "ERROR", "ABORTED")
@@ -252,16 +252,19 @@ class Job:
                 return Table.read(local)
         else:
             data = self._client.request("GET", f"/jobs/{self.id}/results/{name}").content
-        low = name.lower()
-        if low.endswith(".gz"):
+        from deslab.catalog.writers import resolve_format
+
+        try:  # the format by the writers' own extensions (as the job wrote it)
+            fmt, _ = resolve_format(Path(name), None, None)
+        except DeslabError:
+            fmt = None
+        if name.lower().endswith(".gz"):
             import gzip
 
-            data, low = gzip.decompress(data), low[:-3]
-        if low.endswith(".csv"):  # DESlab writes ECSV (CSV with a typed header)
-            fmt = "ascii.ecsv" if data.startswith(b"# %ECSV") else "ascii.csv"
-            return Table.read(data.decode("utf-8"), format=fmt)
-        fmt = {".fits": "fits", ".fit": "fits", ".vot": "votable", ".xml": "votable",
-               ".parquet": "parquet", ".h5": "hdf5", ".hdf5": "hdf5"}.get(Path(low).suffix)
+            data = gzip.decompress(data)
+        if fmt == "csv":  # DESlab writes ECSV (CSV with a typed header)
+            ascii_fmt = "ascii.ecsv" if data.startswith(b"# %ECSV") else "ascii.csv"
+            return Table.read(data.decode("utf-8"), format=ascii_fmt)
         return Table.read(io.BytesIO(data), format=fmt)
 
     def row(self) -> dict[str, Any]:

@@ -1,7 +1,13 @@
-"""Streaming file writers, one per format, chosen by file extension."""
+"""Streaming file writers, one per format, chosen by file extension.
+
+As in astropy's I/O registry, each writer class declares its format: name, aliases,
+extensions and compressions (:class:`~deslab.catalog.writers.base.Writer`); the registry here
+only names the classes and imports them on first use, so ``import deslab`` stays light.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from pathlib import Path
 
@@ -23,43 +29,31 @@ def writer_class(fmt: str) -> type[Writer]:
     module, name = WRITERS[fmt].split(":")
     return getattr(importlib.import_module(module), name)
 
-# extension (lower case, longest first) -> (format, compression implied)
-EXTENSIONS: list[tuple[str, str, str | None]] = [
-    (".csv.gz", "csv", "gzip"),
-    (".vot.xml", "votable", None),
-    (".fits", "fits", None),
-    (".fit", "fits", None),
-    (".fts", "fits", None),
-    (".h5", "hdf5", None),
-    (".hdf5", "hdf5", None),
-    (".hdf", "hdf5", None),
-    (".csv", "csv", None),
-    (".parquet", "parquet", None),
-    (".pq", "parquet", None),
-    (".vot", "votable", None),
-    (".votable", "votable", None),
-    (".xml", "votable", None),
-]
 
-COMPRESSIONS = {
-    "csv": (None, "gzip"),
-    "hdf5": (None, "gzip", "lzf"),
-    "parquet": (None, "snappy", "zstd", "gzip", "brotli", "lz4", "none"),
-    "fits": (None,),
-    "votable": (None,),
-}
+@functools.cache
+def registry() -> dict[str, type[Writer]]:
+    """Every format name and alias -> its writer class (each declares its own names)."""
+    names: dict[str, type[Writer]] = {}
+    for fmt in WRITERS:
+        cls = writer_class(fmt)
+        for name in (cls.format_name, *cls.aliases):
+            names[name] = cls
+    return names
 
-_ALIASES = {"fit": "fits", "h5": "hdf5", "hdf": "hdf5", "vot": "votable", "pq": "parquet",
-            "csv.gz": "csv"}
 
-VALID_EXTENSIONS = ", ".join(e for e, _f, _c in EXTENSIONS)
+@functools.cache
+def extensions() -> list[tuple[str, str, str | None]]:
+    """``(extension, format, implied compression)`` of every writer, longest first."""
+    found = [(ext, writer_class(fmt).format_name, comp)
+             for fmt in WRITERS for ext, comp in writer_class(fmt).extensions.items()]
+    return sorted(found, key=lambda e: -len(e[0]))
 
 
 def split_extension(path: Path) -> tuple[str, str]:
     """``(stem, extension)`` with the recognised (possibly double) extension."""
     name = path.name
     low = name.lower()
-    for ext, _fmt, _comp in EXTENSIONS:
+    for ext, _fmt, _comp in extensions():
         if low.endswith(ext) and len(name) > len(ext):
             return name[: -len(ext)], name[-len(ext):]
     return path.stem, path.suffix
@@ -78,29 +72,31 @@ def resolve_format(path: Path, format: str | None, compression: str | None
     implied = None
     if format is None:
         low = path.name.lower()
-        for ext, fmt, comp in EXTENSIONS:
+        for ext, fmt, comp in extensions():
             if low.endswith(ext):
                 format, implied = fmt, comp
                 break
         else:
             raise ExportError(
                 f"cannot tell the format of {path.name!r} from its extension: use one of "
-                f"{VALID_EXTENSIONS} (or pass format=...: {', '.join(WRITERS)})"
+                f"{', '.join(e for e, _f, _c in extensions())} (or pass format=...: "
+                f"{', '.join(WRITERS)})"
             )
-    fmt = _ALIASES.get(format.lower(), format.lower())
-    if fmt not in WRITERS:
+    cls = registry().get(format.lower())
+    if cls is None:
         raise ExportError(f"unknown format {format!r}: valid formats are {', '.join(WRITERS)}")
+    fmt = cls.format_name
     if path.name.lower().endswith(".gz") and fmt == "csv":
         implied = "gzip"
     comp = compression if compression is not None else implied
     if isinstance(comp, str):
         comp = comp.lower()
-    if comp not in COMPRESSIONS[fmt]:
-        valid = ", ".join(str(c) for c in COMPRESSIONS[fmt] if c) or "none"
+    if comp not in cls.compressions:
+        valid = ", ".join(str(c) for c in cls.compressions if c) or "none"
         raise ExportError(f"compression {compression!r} does not apply to {fmt}: valid "
                           f"choices are {valid}")
     return fmt, (None if comp == "none" else comp)
 
 
-__all__ = ["WRITERS", "Provenance", "Writer", "resolve_format", "split_extension",
-           "writer_class"]
+__all__ = ["WRITERS", "Provenance", "Writer", "extensions", "registry", "resolve_format",
+           "split_extension", "writer_class"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pyarrow as pa
 
@@ -72,6 +73,14 @@ class Writer(ABC):
 
     #: the writer needs :attr:`string_widths` measured before the first batch
     needs_string_widths = False
+    #: the format this class writes, as astropy's I/O registry names a format: its name, the
+    #: other names ``format=`` accepts, its file extensions (extension -> the compression it
+    #: implies) and the compressions it writes (None: uncompressed); the registry in
+    #: :mod:`deslab.catalog.writers` is built from these, and the job contract agrees (tested)
+    format_name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    extensions: ClassVar[dict[str, str | None]] = {}
+    compressions: ClassVar[tuple[str | None, ...]] = (None,)
 
     def __init__(self, path: Path, schema: pa.Schema, provenance: Provenance,
                  column_meta: dict, string_widths: dict[str, int],

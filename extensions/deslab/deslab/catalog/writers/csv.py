@@ -68,6 +68,11 @@ def _empty_column(field: pa.Field, info) -> Column:
 class CsvWriter(Writer):
     """Streaming CSV writer (``compression="gzip"`` for ``.csv.gz``)."""
 
+    format_name = "csv"
+    aliases = ("csv.gz",)
+    extensions = {".csv": None, ".csv.gz": "gzip"}
+    compressions = (None, "gzip")
+
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
         self._gzip = self.compression == "gzip"

@@ -47,6 +47,10 @@ def _tform(p: ColumnPlan) -> str:
 class FitsWriter(AsciiTableWriter):
     """Streaming FITS binary-table writer (primary HDU + one BINTABLE extension ``RESULT``)."""
 
+    format_name = "fits"
+    aliases = ("fit",)
+    extensions = {".fits": None, ".fit": None, ".fts": None}
+
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
         self.disk_dtype = np.dtype(

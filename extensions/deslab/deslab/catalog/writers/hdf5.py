@@ -29,6 +29,11 @@ CHUNK_ROWS = 65536
 class Hdf5Writer(Writer):
     """Streaming HDF5 writer (compound dataset, chunks of 65536 rows, optional gzip/lzf)."""
 
+    format_name = "hdf5"
+    aliases = ("h5", "hdf")
+    extensions = {".h5": None, ".hdf5": None, ".hdf": None}
+    compressions = (None, "gzip", "lzf")
+
     needs_string_widths = True
 
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:

@@ -45,6 +45,11 @@ class ParquetWriter(Writer):
     """Streaming Parquet writer (row groups of up to 256k rows; codec from ``compression``,
     snappy by default). Provenance is in the file's key-value metadata under ``deslab.*``."""
 
+    format_name = "parquet"
+    aliases = ("pq",)
+    extensions = {".parquet": None, ".pq": None}
+    compressions = (None, "snappy", "zstd", "gzip", "brotli", "lz4", "none")
+
     #: astropy's Parquet reader wants the width of string columns (``table::len::NAME``)
     needs_string_widths = True
 

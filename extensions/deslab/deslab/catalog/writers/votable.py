@@ -28,6 +28,10 @@ def _datatype(p: ColumnPlan) -> str:
 class VOTableWriter(AsciiTableWriter):
     """Streaming VOTable (BINARY2) writer."""
 
+    format_name = "votable"
+    aliases = ("vot",)
+    extensions = {".vot": None, ".vot.xml": None, ".votable": None, ".xml": None}
+
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
         self.mask_bytes = -(-len(self.plans) // 8)
