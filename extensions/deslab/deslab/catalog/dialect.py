@@ -237,6 +237,7 @@ class _Translator:
     def __init__(self, text: str) -> None:
         self.text = text
         self.user = _session_user()
+        self.schemas = settings().catalog_schemas
 
     def at(self, pattern: str) -> str:
         offset = oracle_text.find(self.text, pattern)
@@ -248,8 +249,7 @@ class _Translator:
 
     # -- tree rewrites -------------------------------------------------------------------
     def table(self, node: exp.Table) -> exp.Expression:
-        schemas = settings().catalog_schemas
-        if node.db and node.db.upper() in schemas and not node.catalog:
+        if node.db and node.db.upper() in self.schemas and not node.catalog:
             node.set("db", None)
         if isinstance(node.this, exp.Identifier) and not node.db and \
                 node.name.upper() == "DUAL":
@@ -272,7 +272,7 @@ class _Translator:
         sample.set("method", exp.Var(this="SYSTEM" if block else "BERNOULLI"))
 
     def column(self, node: exp.Column) -> exp.Expression:
-        if node.args.get("db") is not None and node.db.upper() in settings().catalog_schemas:
+        if node.args.get("db") is not None and node.db.upper() in self.schemas:
             node.set("db", None)
         if not node.table and node.name.upper() in ("USER", "UID") and \
                 not node.this.args.get("quoted"):

@@ -47,7 +47,7 @@ def first_keyword(sql: str) -> str:
 
 
 def refuse(what: str) -> ReadOnlyError:
-    if not what.endswith("refused"):
+    if " refused" not in what:
         what += " is refused"
     return ReadOnlyError(
         f"{what}: the catalog is read-only and only queries run "
@@ -121,8 +121,10 @@ def check_packages(sql: str) -> None:
     text = mask(sql)
     m = _PACKAGE.search(text)
     if m:
-        raise refuse(f"the Oracle package {m.group(1).upper()}{where(sql, m.start())}, which "
-                     "can reach outside the database, is refused")
+        name = m.group(1).upper()
+        hint = " (for a random subset of rows use SAMPLE(p))" if name == "DBMS_RANDOM" else ""
+        raise refuse(f"the Oracle package {name}{where(sql, m.start())}, which can reach "
+                     f"outside the database, is refused{hint}")
     m = _SYS.search(text)
     if m:
         raise refuse(f"the SYS schema{where(sql, m.start())} (the database's own objects) is "
