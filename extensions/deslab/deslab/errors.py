@@ -33,7 +33,20 @@ class ExportError(DeslabError, OSError):
 
 
 class JobError(DeslabError, RuntimeError):
-    """The job service refused a request or a job ended in ERROR."""
+    """The job service refused a request or a job ended in ERROR.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong and what to do.
+    status : int, optional
+        The job service's HTTP status when it answered with an error (404 unknown job, 409
+        wrong phase, 429 quota...); None when it was not reached or the job itself failed.
+    """
+
+    def __init__(self, message: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class CutoutError(DeslabError, ValueError):

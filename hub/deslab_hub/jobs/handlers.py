@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import mimetypes
 import os
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from urllib.parse import quote
 from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError, RequestHandler
 
-from deslab_hub.jobs import bodies, estimates
+from deslab_hub.jobs import bodies, estimates, fields
 from deslab_hub.jobs import types as jobtypes
-from deslab_hub.jobs.contract import COMMON
 from deslab_hub.jobs.events import EventHub, event_model
+from deslab_hub.jobs.fields import iso
 from deslab_hub.jobs.hubauth import Caller, HubIdentity
 from deslab_hub.jobs.ids import is_valid_job_id, new_job_id
 from deslab_hub.jobs.models import JobRecord
@@ -37,8 +36,6 @@ from deslab_hub.jobs.settings import JobServiceSettings
 from deslab_hub.jobs.store import Store
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
-PATCH_FIELDS = tuple(COMMON["patch_fields"])
-MAX_NAME: int = COMMON["name_max_chars"]
 
 
 @dataclass
@@ -60,10 +57,6 @@ class ApiError(HTTPError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(status)
         self.message = message
-
-
-def iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z") if dt else None
 
 
 class APIHandler(RequestHandler):
@@ -275,36 +268,14 @@ class JobsHandler(APIHandler):
         })
 
     async def post(self) -> None:
-        s = self.ctx.settings
         body = self.json_body()
+        now = datetime.now(UTC)
         try:
             jtype = jobtypes.get_type(body.get("type"))
             params = jtype.validate(body)
+            common = fields.new_job_fields(body, jtype, params, self.ctx.settings, now)
         except jobtypes.ParamError as exc:
             raise ApiError(400, str(exc)) from None
-        name = body.get("name")
-        if name is None or name == "":
-            name = jtype.default_name(params)[:MAX_NAME]
-        elif not isinstance(name, str) or len(name) > MAX_NAME or "\x00" in name:
-            raise ApiError(400, f"'name' must be a string of at most {MAX_NAME} characters")
-        duration = body.get("execution_duration", s.default_execution_duration)
-        if isinstance(duration, bool) or not isinstance(duration, int) or not (
-            1 <= duration <= s.max_execution_duration
-        ):
-            raise ApiError(400, f"'execution_duration' must be whole seconds from 1 to "
-                                f"{s.max_execution_duration}")
-        lifetime = body.get("lifetime_days", s.default_lifetime_days)
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or not (
-            math.isfinite(lifetime) and 0 < lifetime <= s.max_lifetime_days
-        ):
-            raise ApiError(400, f"'lifetime_days' must be a number of days above 0 and at "
-                                f"most {s.max_lifetime_days:g}")
-        email = body.get("email", s.email_by_default)
-        if not isinstance(email, bool):
-            raise ApiError(400, "'email' must be true or false")
-        if "destruction" in body:
-            raise ApiError(400, "give 'lifetime_days' when creating a job; 'destruction' can be "
-                                "changed afterwards with PATCH")
         owner = self.caller.name
         root = self.jobs_root(owner)
         try:
@@ -312,14 +283,13 @@ class JobsHandler(APIHandler):
         except QuotaExceeded as exc:
             raise ApiError(429, str(exc)) from None
         job_id = new_job_id()
-        now = datetime.now(UTC)
         job = JobRecord(
-            id=job_id, owner=owner, type=jtype.name, name=name, phase=Phase.PENDING.value,
-            params=params, created=now, execution_duration=duration,
-            destruction=now + timedelta(days=lifetime),
+            id=job_id, owner=owner, type=jtype.name, name=common.name,
+            phase=Phase.PENDING.value, params=params, created=now,
+            execution_duration=common.execution_duration, destruction=common.destruction,
             quote=estimates.quote(self.ctx.store, jtype, params),
             progress=0.0, progress_message="", results_bytes=0,
-            output_dir=str(job_dir(root.parent, job_id)), notify_email=email,
+            output_dir=str(job_dir(root.parent, job_id)), notify_email=common.email,
             expiry_warned=False, attempts=0,
         )
         self.ctx.store.add_job(job)
@@ -343,50 +313,12 @@ class JobHandler(APIHandler):
 
     def patch(self, job_id: str) -> None:
         job = self.visible_job(job_id)
-        body = self.json_body()
-        unknown = sorted(set(body) - set(PATCH_FIELDS))
-        if unknown:
-            raise ApiError(400, f"cannot change {unknown[0][:40]!r}; fields that can be "
-                                f"changed: {', '.join(PATCH_FIELDS)}")
-        s = self.ctx.settings
-        fields: dict[str, Any] = {}
-        if "name" in body:
-            name = body["name"]
-            if not isinstance(name, str) or len(name) > MAX_NAME or "\x00" in name:
-                raise ApiError(400, f"'name' must be a string of at most {MAX_NAME} characters")
-            fields["name"] = name
-        now = datetime.now(UTC)
-        latest = now + timedelta(days=s.max_lifetime_days)
-        when: datetime | None = None
-        if "destruction" in body:
-            raw = body["destruction"]
-            try:
-                when = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-            except ValueError:
-                raise ApiError(400, "'destruction' must be an ISO 8601 time such as "
-                                    "2030-01-31T12:00:00Z") from None
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-        if "lifetime_days" in body:
-            days = body["lifetime_days"]
-            if isinstance(days, bool) or not isinstance(days, int | float) or not (
-                math.isfinite(days) and 0 < days <= s.max_lifetime_days
-            ):
-                raise ApiError(400, f"'lifetime_days' must be a number of days above 0 and at "
-                                    f"most {s.max_lifetime_days:g} (max_lifetime_days)")
-            when = now + timedelta(days=days)
-        if when is not None:
-            if when <= now:
-                raise ApiError(400, "the destruction time must be in the future; to remove a "
-                                    "job now, DELETE it")
-            if when > latest + timedelta(seconds=60):
-                raise ApiError(400, f"the destruction time can be at most "
-                                    f"{s.max_lifetime_days:g} days from now "
-                                    f"({iso(latest)}; max_lifetime_days)")
-            fields["destruction"] = min(when, latest)
-            fields["expiry_warned"] = False
-        if fields:
-            self.ctx.store.update_job(job.id, **fields)
+        try:
+            changes = fields.patch_fields(self.json_body(), self.ctx.settings, datetime.now(UTC))
+        except jobtypes.ParamError as exc:
+            raise ApiError(400, str(exc)) from None
+        if changes:
+            self.ctx.store.update_job(job.id, **changes)
         self.write_json(self.job_model(self.ctx.store.get_job(job.id) or job))
 
 

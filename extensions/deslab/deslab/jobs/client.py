@@ -68,7 +68,8 @@ class JobsClient:
                 message = r.json().get("error") or r.reason
             except ValueError:
                 message = r.reason
-            raise JobError(f"the job service answered {r.status_code}: {message}")
+            raise JobError(f"the job service answered {r.status_code}: {message}",
+                           status=r.status_code)
         return r
 
 

@@ -6,8 +6,6 @@ else (no traceback, no exception class, no URL with credentials) reaches the bro
 
 from __future__ import annotations
 
-import re
-
 from tornado.web import HTTPError
 
 from deslab.errors import (
@@ -35,7 +33,6 @@ STATUS: list[tuple[type[BaseException], int]] = [
     (DeslabError, 500),
 ]
 
-_SERVICE_STATUS = re.compile(r"^the job service answered (\d{3})\b")
 INTERNAL = "the DESlab server extension failed unexpectedly; the server log has the details"
 
 
@@ -56,10 +53,7 @@ def status_and_message(exc: BaseException | None, default_status: int = 500) -> 
     if isinstance(exc, BadRequest):
         return getattr(exc, "status", 400), str(exc)
     if isinstance(exc, JobError):
-        status = getattr(exc, "status", None)
-        if status is None:
-            m = _SERVICE_STATUS.match(str(exc))
-            status = int(m.group(1)) if m else None
+        status = exc.status
         if isinstance(status, int) and 400 <= status < 600:
             # the job service's own 4xx (404 unknown job, 409 wrong phase, 429 quota) pass on
             return (status if status < 500 else 502), str(exc)
