@@ -364,6 +364,26 @@ class LiveCluster:
                 if exc.status != 404:
                     raise
 
+    def install_crds(self, crds: list[dict[str, Any]], *, timeout: float = 60) -> None:
+        """Create CustomResourceDefinitions (existing ones are kept) and wait until the API
+        serves them (condition Established)."""
+        api = kubernetes.client.ApiextensionsV1Api(self.admin_client())
+        for crd in crds:
+            try:
+                api.create_custom_resource_definition(crd)
+            except ApiException as exc:
+                if exc.status != 409:
+                    raise
+        for crd in crds:
+            name = crd["metadata"]["name"]
+
+            def established(name: str = name) -> bool:
+                status = api.read_custom_resource_definition(name).status
+                return any(c.type == "Established" and c.status == "True"
+                           for c in (status.conditions or []))
+
+            self.wait_for(established, f"CRD {name} to be established", timeout)
+
     def succeed_pod(self, namespace: str, name: str, *, message: str = "",
                     wait: bool = True, timeout: float = 60) -> kubernetes.client.V1Pod:
         """End a running pod as if its containers exited 0 with termination ``message``."""
