@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +28,7 @@ from deslab_hub.jobs.notify import Notifier
 from deslab_hub.jobs.quotas import Quotas
 from deslab_hub.jobs.runners import make_runner
 from deslab_hub.jobs.scheduler import Scheduler
-from deslab_hub.jobs.settings import JobServiceSettings
+from deslab_hub.jobs.settings import JobServiceSettings, SettingsError
 from deslab_hub.jobs.store import Store
 from deslab_hub.jobs.sweeper import Sweeper
 
@@ -122,5 +123,9 @@ class JobServiceApp(Application):
 
 def main(argv: list[str] | None = None) -> None:
     app = JobServiceApp()
-    app.initialize(argv)
+    try:
+        app.initialize(argv)
+    except SettingsError as exc:
+        print(f"deslab-jobs: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     asyncio.run(app.start_async())
