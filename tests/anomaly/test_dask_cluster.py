@@ -15,6 +15,7 @@ import kubernetes_validate
 import psutil
 import pytest
 import yaml
+from deslab.daskcluster import DaskClusterError, PodIdentity, pod_identity
 from deslab.errors import ConfigurationError
 
 K8S_VERSION = kubernetes_validate.utils.latest_version()
@@ -26,7 +27,14 @@ SPAWNER_ENV = {
     "DESLAB_DASK_NAMESPACE": "deslab-users",
     "JUPYTERHUB_USER": "Alice.Smith@uni.edu",
     "DESLAB_CATALOG": "oracle://reader@db.example.org:1521/desdr",
+    "DESLAB_DASK_SERVICE_ACCOUNT": "dl-deslab-dask-pods",
+    "DESLAB_DASK_PRIORITY_CLASS": "deslab-users-dl-deslab-dask",
+    "DESLAB_DASK_RELEASE": "dl",
+    "DESLAB_DASK_UID": "1000",
+    "DESLAB_DASK_GID": "100",
 }
+OWNER = PodIdentity("deslab-users", "jupyter-alice-smith-uni-edu---7c3f1b2a",
+                    "0b6c2f9e-3d7a-4c55-9a61-2f0e8d4b7a10")
 
 
 def daskcluster_schema() -> dict:
@@ -47,7 +55,7 @@ def daskcluster_schema() -> dict:
 
 
 def test_kubernetes_spec_is_a_valid_daskcluster() -> None:
-    spec = ddask.kube_cluster_spec(environ=SPAWNER_ENV)
+    spec = ddask.kube_cluster_spec(environ=SPAWNER_ENV, owner=OWNER)
     assert spec["apiVersion"] == "kubernetes.dask.org/v1" and spec["kind"] == "DaskCluster"
     jsonschema.validate(spec, daskcluster_schema())
     meta = spec["metadata"]
@@ -70,9 +78,16 @@ def test_kubernetes_spec_is_a_valid_daskcluster() -> None:
 
 
 def test_kubernetes_spec_follows_the_spawner_environment() -> None:
-    spec = ddask.kube_cluster_spec(n_workers=3, environ=SPAWNER_ENV)
-    assert spec["metadata"]["namespace"] == "deslab-users"
-    assert spec["metadata"]["name"].startswith("dask-alice-smith-uni-edu-")
+    spec = ddask.kube_cluster_spec(n_workers=3, environ=SPAWNER_ENV, owner=OWNER)
+    meta = spec["metadata"]
+    assert meta["namespace"] == "deslab-users"
+    # one cluster per server, named after its pod's uid, owned (and garbage-collected) by it
+    assert meta["name"] == f"dask-{OWNER.uid}"
+    assert meta["ownerReferences"] == [{"apiVersion": "v1", "kind": "Pod", "name": OWNER.name,
+                                        "uid": OWNER.uid}]
+    labels = {"app.kubernetes.io/part-of": "deslab", "app.kubernetes.io/component": "dask",
+              "deslab.org/release": "dl", "deslab.org/dask-owner": OWNER.name}
+    assert meta["labels"] == labels
     worker = spec["spec"]["worker"]
     assert worker["replicas"] == 3
     container = worker["spec"]["containers"][0]
@@ -82,27 +97,61 @@ def test_kubernetes_spec_follows_the_spawner_environment() -> None:
                                       str(6 * 2**30)]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["DESLAB_CATALOG"] == SPAWNER_ENV["DESLAB_CATALOG"]
-    assert spec["spec"]["scheduler"]["spec"]["containers"][0]["args"][:2] == ["dask", "scheduler"]
+    scheduler = spec["spec"]["scheduler"]
+    assert scheduler["spec"]["containers"][0]["args"][:2] == ["dask", "scheduler"]
     # the scheduler service selects the scheduler pod the operator labels
-    selector = spec["spec"]["scheduler"]["service"]["selector"]
-    assert selector["dask.org/cluster-name"] == spec["metadata"]["name"]
+    assert scheduler["service"]["selector"] == {"dask.org/cluster-name": meta["name"],
+                                                "dask.org/component": "scheduler"}
+    assert scheduler["service"]["type"] == "ClusterIP"
+    # Dask pods get the user servers' hardening and the chart's pinned identity
+    for part in (scheduler, worker):
+        assert part["metadata"] == {"labels": labels}
+        pod = part["spec"]
+        assert pod["serviceAccountName"] == "dl-deslab-dask-pods"
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["priorityClassName"] == "deslab-users-dl-deslab-dask"
+        assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 1000,
+                                          "runAsGroup": 100, "fsGroup": 100,
+                                          "seccompProfile": {"type": "RuntimeDefault"}}
+        assert [v for v in pod["volumes"] if set(v) != {"name", "emptyDir"}] == []
+        for c in pod["containers"]:
+            assert c["securityContext"] == {"allowPrivilegeEscalation": False,
+                                            "capabilities": {"drop": ["ALL"]},
+                                            "runAsNonRoot": True,
+                                            "seccompProfile": {"type": "RuntimeDefault"}}
+            assert all(set(e) == {"name", "value"} for e in c["env"])
+
+
+def test_pod_identity_comes_from_the_bound_token() -> None:
+    import base64
+    import json
+
+    claims = {"kubernetes.io": {"namespace": "ns", "pod": {"name": "jupyter-bob", "uid": "u2"},
+                                "serviceaccount": {"name": "sa", "uid": "s"}}}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert pod_identity(f"e30.{body}.sig") == PodIdentity("ns", "jupyter-bob", "u2")
+    unbound = base64.urlsafe_b64encode(b'{"kubernetes.io": {"namespace": "ns"}}').decode()
+    with pytest.raises(DaskClusterError, match="not bound to its pod"):
+        pod_identity(f"e30.{unbound}.sig")
+    with pytest.raises(DaskClusterError, match="dask.enabled"):
+        pod_identity("not-a-token")
 
 
 def test_kubernetes_spec_caps_and_bad_settings() -> None:
     with pytest.raises(ConfigurationError, match="0 to 6"):
-        ddask.kube_cluster_spec(n_workers=7, environ=SPAWNER_ENV)
+        ddask.kube_cluster_spec(n_workers=7, environ=SPAWNER_ENV, owner=OWNER)
     env = dict(SPAWNER_ENV, DESLAB_DASK_MAX_WORKERS="lots")
     with pytest.raises(ConfigurationError, match="DESLAB_DASK_MAX_WORKERS"):
-        ddask.kube_cluster_spec(environ=env)
+        ddask.kube_cluster_spec(environ=env, owner=OWNER)
     env = dict(SPAWNER_ENV, DESLAB_DASK_WORKER_MEMORY="plenty")
     with pytest.raises(ConfigurationError, match="DESLAB_DASK_WORKER_MEMORY"):
-        ddask.kube_cluster_spec(environ=env)
+        ddask.kube_cluster_spec(environ=env, owner=OWNER)
     env = {k: v for k, v in SPAWNER_ENV.items() if k != "DESLAB_DASK_IMAGE"}
     with pytest.raises(ConfigurationError, match="DESLAB_DASK_IMAGE"):
-        ddask.kube_cluster_spec(environ=env)
+        ddask.kube_cluster_spec(environ=env, owner=OWNER)
     env["JUPYTER_IMAGE_SPEC"] = "quay.io/x/nb:2"  # KubeSpawner's own variable is used then
-    assert ddask.kube_cluster_spec(environ=env)["spec"]["worker"]["spec"]["containers"][0][
-        "image"] == "quay.io/x/nb:2"
+    worker = ddask.kube_cluster_spec(environ=env, owner=OWNER)["spec"]["worker"]
+    assert worker["spec"]["containers"][0]["image"] == "quay.io/x/nb:2"
     with pytest.raises(ConfigurationError, match="valid modes: local, kubernetes"):
         ddask.mode({"DESLAB_DASK_MODE": "yarn"})
     assert ddask.mode(SPAWNER_ENV) == "kubernetes" and ddask.mode({}) == "local"
@@ -110,7 +159,7 @@ def test_kubernetes_spec_caps_and_bad_settings() -> None:
 
 def test_invalid_spec_is_caught_by_the_validation() -> None:
     # the validation used above is not a rubber stamp
-    spec = ddask.kube_cluster_spec(environ=SPAWNER_ENV)
+    spec = ddask.kube_cluster_spec(environ=SPAWNER_ENV, owner=OWNER)
     broken = copy.deepcopy(spec)
     broken["spec"]["worker"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = [1]
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},

@@ -99,7 +99,7 @@ CASES: dict[str, dict[str, Any]] = {
                           "addressTemplate": "{username}@example.org"},
                  "pdb": {"enabled": True}},
         "dask": {"enabled": True, "maxWorkers": 16, "workerCores": 2, "workerMemory": "8Gi"},
-        "networkPolicy": {"userInternetAccess": False,
+        "networkPolicy": {"userInternetAccess": False, "kubeApiCIDRs": ["10.0.0.10/32"],
                           "userExtraEgress": [{"to": [{"ipBlock": {"cidr": "198.51.100.0/24"}}],
                                                "ports": [{"port": 443, "protocol": "TCP"}]}]},
     },

@@ -188,7 +188,8 @@ def test_network_policies(case: str, rendered: dict) -> None:
     dask = bool((values.get("dask") or {}).get("enabled"))
     assert ("dask" in pols) == dask
     to_dask = [p for r in user["egress"] for p in r.get("to", [])
-               if "matchExpressions" in (p.get("podSelector") or {})]
+               if (p.get("podSelector") or {}).get("matchLabels", {}).get(
+                   "app.kubernetes.io/component") == "dask"]
     assert bool(to_dask) == dask
     if oracle and oracle.get("cidrs"):
         catalog_rules = [r for r in user["egress"] if {p["port"] for p in r.get("ports", [])}
@@ -198,18 +199,6 @@ def test_network_policies(case: str, rendered: dict) -> None:
     api = [r for r in pols["proxy"]["ingress"] if r["ports"][0]["port"] == 8001][0]
     assert [p["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
             for p in api["from"]] == ["hub"]
-
-
-def test_dask_rbac_only_when_enabled(rendered: dict) -> None:
-    assert not [d for d in rendered["defaults"] if d["kind"] in ("Role", "RoleBinding")
-                and "dask" in d["metadata"]["name"]]
-    role = find(rendered["everything"], "Role", "-dask-user")
-    groups = {g for rule in role["rules"] for g in rule["apiGroups"]}
-    assert groups == {"kubernetes.dask.org", ""}
-    core = [r for r in role["rules"] if r["apiGroups"] == [""]][0]
-    assert set(core["verbs"]) <= {"get", "list", "watch"}
-    sa = find(rendered["everything"], "ServiceAccount", "-singleuser")
-    assert sa["automountServiceAccountToken"] is False  # the spawner opts in per pod
 
 
 def test_openstack_storage_and_load_balancer(rendered: dict) -> None:

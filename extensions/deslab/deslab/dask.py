@@ -1,10 +1,12 @@
 """``deslab.dask.cluster()``: the Dask cluster of this session, sized by the platform.
 
 In the local platform this is a :class:`distributed.LocalCluster` of worker processes. In a
-Kubernetes deployment (the spawner sets ``DESLAB_DASK_IMAGE``) it is a dask-kubernetes
-``KubeCluster`` (a ``DaskCluster`` resource handled by the Dask operator) in the user's
-namespace, with the image and the per-user caps the spawner sets. Either way the cluster is
-closed when the kernel exits.
+Kubernetes deployment (the spawner sets ``DESLAB_DASK_IMAGE``) it is one ``DaskCluster`` object
+for the dask-kubernetes operator (:class:`deslab.daskcluster.OperatorCluster`), which the API
+server admits only in the shape built here: the chart's image, uid, security context and
+service account, and the per-server caps. The caps are enforced by the API server
+(ValidatingAdmissionPolicy, ResourceQuota), not by this module, which only checks them first
+for a clearer message. Either way the cluster is closed when the kernel exits.
 
 Environment (set by the spawner; all optional):
 
@@ -19,21 +21,28 @@ Environment (set by the spawner; all optional):
 ``DESLAB_DASK_NAMESPACE``       namespace of the cluster; default: the pod's own namespace
 ``DESLAB_DASK_IDLE_TIMEOUT``    seconds after which the operator deletes an idle cluster
                                 (default 3600)
+``DESLAB_DASK_SCHEDULER_CORES`` CPU limit of the scheduler (default 1)
+``DESLAB_DASK_SCHEDULER_MEMORY`` memory limit of the scheduler (default ``2Gi``)
+``DESLAB_DASK_SERVICE_ACCOUNT`` service account of the Dask pods (no rights, no token)
+``DESLAB_DASK_PRIORITY_CLASS``  PriorityClass of the Dask pods (the quota's scope)
+``DESLAB_DASK_RELEASE``         the Helm release (label ``deslab.org/release``)
+``DESLAB_DASK_UID``, ``DESLAB_DASK_GID``  uid and gid of the Dask pods (default 1000, 100)
 """
 
 from __future__ import annotations
 
 import atexit
-import math
 import os
-import re
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dask.utils import parse_bytes
 
 from deslab.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from deslab.daskcluster import PodIdentity
 
 NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 MODES = ("local", "kubernetes")
@@ -109,22 +118,70 @@ def namespace(environ: dict[str, str] | None = None) -> str:
         return "default"
 
 
-def cluster_name(environ: dict[str, str] | None = None) -> str:
-    """A DNS-1035 name for this user's cluster (``dask-<user>-<random>``)."""
-    env = _env(environ)
-    user = re.sub(r"[^a-z0-9-]", "-", env.get("JUPYTERHUB_USER", "user").lower()).strip("-")
-    suffix = os.urandom(3).hex()
-    return f"dask-{user[:40] or 'user'}-{suffix}"
+def _labels(env: dict[str, str], owner: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/part-of": "deslab",
+        "app.kubernetes.io/component": "dask",
+        "deslab.org/release": env.get("DESLAB_DASK_RELEASE", "deslab"),
+        "deslab.org/dask-owner": owner,
+    }
+
+
+def _pod_spec(env: dict[str, str], image: str, name: str, args: list[str],
+              cores: str, memory: str, extra_env: dict[str, str]) -> dict[str, Any]:
+    """A Dask pod template as the admission policy wants it: the user server's hardening."""
+    resources = {"cpu": cores, "memory": memory}
+    return {
+        "serviceAccountName": env.get("DESLAB_DASK_SERVICE_ACCOUNT", "default"),
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "priorityClassName": env.get("DESLAB_DASK_PRIORITY_CLASS", ""),
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": _int(env, "DESLAB_DASK_UID", 1000),
+            "runAsGroup": _int(env, "DESLAB_DASK_GID", 100),
+            "fsGroup": _int(env, "DESLAB_DASK_GID", 100),
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [{
+            "name": name,
+            "image": image,
+            "args": args,
+            "env": [{"name": k, "value": v} for k, v in sorted(extra_env.items())],
+            "resources": {"requests": dict(resources), "limits": dict(resources)},
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "runAsNonRoot": True,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        }],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    }
 
 
 def kube_cluster_spec(
-    n_workers: int | None = None, environ: dict[str, str] | None = None, name: str | None = None
+    n_workers: int | None = None,
+    environ: dict[str, str] | None = None,
+    owner: PodIdentity | None = None,
 ) -> dict[str, Any]:
-    """The ``DaskCluster`` resource that :func:`cluster` creates in Kubernetes mode.
+    """The ``DaskCluster`` object that :func:`cluster` creates in Kubernetes mode.
 
-    Built from the spawner's environment only; no API server is contacted.
+    Built from the spawner's environment and the owner pod only; no API server is contacted.
+
+    Parameters
+    ----------
+    n_workers : int, optional
+        Workers (default: 2, at most the cap).
+    environ : dict, optional
+        The environment to read (default: ``os.environ``).
+    owner : PodIdentity, optional
+        The user server's pod (default: the one this server's token is bound to). The cluster
+        is named ``dask-<pod uid>``, owned by that pod and labelled with its name, as the
+        admission policy requires.
     """
-    from dask_kubernetes.operator import make_cluster_spec
+    from deslab.daskcluster import DASHBOARD_PORT, SCHEDULER_PORT, KubeAPI
 
     env = _env(environ)
     image = env.get("DESLAB_DASK_IMAGE") or env.get("JUPYTER_IMAGE_SPEC")
@@ -136,50 +193,64 @@ def kube_cluster_spec(
     caps = limits(env)
     n = _workers(n_workers if n_workers is not None else min(2, caps["max_workers"]),
                  caps["max_workers"])
-    cores = str(caps["worker_cores"])
-    memory = caps["worker_memory"]
-    resources = {
-        "requests": {"cpu": cores, "memory": memory},
-        "limits": {"cpu": cores, "memory": memory},
-    }
+    if owner is None:
+        owner = KubeAPI.in_pod(namespace(env)).identity
+    name = f"dask-{owner.uid}"
+    labels = _labels(env, owner.name)
     # workers read the same catalog and tiles as the notebook
     worker_env = {k: env[k] for k in ("DESLAB_CATALOG", "DESLAB_TILES") if env.get(k)}
     worker_env["NUMBA_CACHE_DIR"] = "/tmp/numba-cache"
-    name = name or cluster_name(env)
-    spec = make_cluster_spec(
-        name=name,
-        image=image,
-        n_workers=n,
-        resources=resources,
-        env=worker_env,
-        worker_command=(
-            f"dask worker --nthreads {caps['worker_cores']} "
-            f"--memory-limit {caps['worker_memory_bytes']}"
-        ),
-        idle_timeout=_int(env, "DESLAB_DASK_IDLE_TIMEOUT", 3600),
-    )
-    scheduler = spec["spec"]["scheduler"]["spec"]["containers"][0]
-    scheduler["args"] = ["dask", "scheduler", "--host", "0.0.0.0"]
-    scheduler["resources"] = {
-        "requests": {"cpu": "250m", "memory": "512Mi"},
-        "limits": {"cpu": "1", "memory": "1Gi"},
+    scheduler_memory = env.get("DESLAB_DASK_SCHEDULER_MEMORY") or "2Gi"
+    worker = _pod_spec(
+        env, image, "worker",
+        ["dask", "worker", "--nthreads", str(caps["worker_cores"]),
+         "--memory-limit", str(caps["worker_memory_bytes"]), "--name", "$(DASK_WORKER_NAME)",
+         "--dashboard-address", "8788"],
+        str(caps["worker_cores"]), caps["worker_memory"], worker_env)
+    worker["containers"][0]["ports"] = [
+        {"name": "http-dashboard", "containerPort": 8788, "protocol": "TCP"}]
+    scheduler = _pod_spec(
+        env, image, "scheduler", ["dask", "scheduler", "--host", "0.0.0.0"],
+        str(_int(env, "DESLAB_DASK_SCHEDULER_CORES", 1)), scheduler_memory,
+        {"NUMBA_CACHE_DIR": "/tmp/numba-cache"})
+    scheduler["containers"][0]["ports"] = [
+        {"name": "tcp-comm", "containerPort": SCHEDULER_PORT, "protocol": "TCP"},
+        {"name": "http-dashboard", "containerPort": DASHBOARD_PORT, "protocol": "TCP"},
+    ]
+    return {
+        "apiVersion": "kubernetes.dask.org/v1",
+        "kind": "DaskCluster",
+        "metadata": {
+            "name": name,
+            "namespace": env.get("DESLAB_DASK_NAMESPACE") or owner.namespace,
+            "labels": labels,
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Pod", "name": owner.name,
+                                 "uid": owner.uid}],
+        },
+        "spec": {
+            "idleTimeout": _int(env, "DESLAB_DASK_IDLE_TIMEOUT", 3600),
+            "scheduler": {
+                "metadata": {"labels": dict(labels)},
+                "spec": scheduler,
+                "service": {
+                    "type": "ClusterIP",
+                    "selector": {"dask.org/cluster-name": name,
+                                 "dask.org/component": "scheduler"},
+                    "ports": [
+                        {"name": "tcp-comm", "port": SCHEDULER_PORT,
+                         "targetPort": "tcp-comm", "protocol": "TCP"},
+                        {"name": "http-dashboard", "port": DASHBOARD_PORT,
+                         "targetPort": "http-dashboard", "protocol": "TCP"},
+                    ],
+                },
+            },
+            "worker": {
+                "replicas": n,
+                "metadata": {"labels": dict(labels)},
+                "spec": worker,
+            },
+        },
     }
-    labels = {
-        "app.kubernetes.io/part-of": "deslab",
-        "app.kubernetes.io/component": "dask",
-        "hub.jupyter.org/username": re.sub(
-            r"[^A-Za-z0-9_.-]", "-", env.get("JUPYTERHUB_USER", "user"))[:63].strip("-_.")
-        or "user",
-    }
-    spec["metadata"]["namespace"] = namespace(env)
-    spec["metadata"]["labels"] = labels
-    for part in ("worker", "scheduler"):
-        spec["spec"][part]["metadata"] = {"labels": dict(labels)}
-        pod = spec["spec"][part]["spec"]
-        pod["securityContext"] = {"runAsNonRoot": True, "runAsUser": 1000, "fsGroup": 100}
-        for container in pod["containers"]:
-            container["securityContext"] = {"allowPrivilegeEscalation": False}
-    return spec
 
 
 _open: list[weakref.ref] = []
@@ -211,17 +282,25 @@ def cluster(n_workers: int | None = None, *, processes: bool = True, **kwargs: A
     ----------
     n_workers : int, optional
         Workers to start; at most ``DESLAB_DASK_MAX_WORKERS``. Default: all of them locally,
-        two in Kubernetes (``cluster.scale(n)`` up to the cap later).
+        two in Kubernetes (``cluster.scale(n)`` up to the cap later). In Kubernetes a server
+        has one cluster: calling again reuses it at the new size.
     processes : bool
         Local mode: worker processes (default) or, with ``False``, worker threads inside this
         kernel, which start at once. Ignored in Kubernetes, where workers are pods.
     **kwargs
-        Passed on to ``LocalCluster`` or ``KubeCluster``.
+        Passed on to ``LocalCluster``; in Kubernetes only ``timeout`` (seconds to wait for the
+        operator to start the scheduler, default 300).
 
     Returns
     -------
-    distributed.LocalCluster or dask_kubernetes.operator.KubeCluster
+    distributed.LocalCluster or deslab.daskcluster.OperatorCluster
         Connect with ``distributed.Client(cluster)``.
+
+    Raises
+    ------
+    deslab.errors.ConfigurationError
+        Bad settings, more workers than the cap, or (``DaskClusterError``) the Kubernetes API
+        refused the cluster; the message gives the API server's reason.
 
     Examples
     --------
@@ -246,26 +325,10 @@ def cluster(n_workers: int | None = None, *, processes: bool = True, **kwargs: A
             options.pop("host")  # in-process workers talk over inproc://, not TCP
         return _register(LocalCluster(**options))
 
-    from dask_kubernetes.operator import KubeCluster
+    from deslab.daskcluster import KubeAPI, OperatorCluster
 
     caps = limits()
-    spec = kube_cluster_spec(n_workers)
-
-    class CappedKubeCluster(KubeCluster):
-        """A KubeCluster that refuses to scale past the user's cap."""
-
-        def scale(self, n: int, *args: Any, **kw: Any) -> Any:
-            return super().scale(_workers(n, caps["max_workers"]), *args, **kw)
-
-        def adapt(self, minimum: int = 0, maximum: int = math.inf, **kw: Any) -> Any:
-            maximum = min(maximum, caps["max_workers"])
-            return super().adapt(minimum=minimum, maximum=maximum, **kw)
-
-    return _register(
-        CappedKubeCluster(
-            custom_cluster_spec=spec,
-            namespace=spec["metadata"]["namespace"],
-            shutdown_on_close=True,
-            **kwargs,
-        )
-    )
+    api = KubeAPI.in_pod(namespace())
+    spec = kube_cluster_spec(n_workers, owner=api.identity)
+    handle = _register(OperatorCluster(api, spec, caps["max_workers"]))
+    return handle.wait(timeout=float(kwargs.get("timeout", 300)))

@@ -24,6 +24,11 @@
 {{- define "deslab.jobs.fullname" -}}{{ include "deslab.fullname" . }}-jobs{{- end }}
 {{- define "deslab.singleuser.fullname" -}}{{ include "deslab.fullname" . }}-singleuser{{- end }}
 {{- define "deslab.dask.fullname" -}}{{ include "deslab.fullname" . }}-dask{{- end }}
+{{/* Cluster-scoped objects (admission policies, the PriorityClass) carry the namespace. */}}
+{{- define "deslab.dask.clusterScopedName" -}}{{ .Release.Namespace }}-{{ include "deslab.dask.fullname" . }}{{- end }}
+{{/* The service account the Dask pods run as: no Kubernetes rights, no token mounted. */}}
+{{- define "deslab.dask.serviceAccount" -}}{{ include "deslab.dask.fullname" . }}-pods{{- end }}
+{{- define "deslab.dask.image" -}}{{ .Values.dask.image | default (include "deslab.notebook.image" .) }}{{- end }}
 
 {{/* Labels ----------------------------------------------------------------------------- */}}
 
@@ -191,6 +196,9 @@ seccompProfile:
       "catalogSecretName" (include "deslab.catalog.secretName" .)
       "catalogSecretKey" (include "deslab.catalog.secretKey" .)
       "singleuserServiceAccount" (include "deslab.singleuser.fullname" .)
+      "dask" (dict "image" (include "deslab.dask.image" .)
+                   "serviceAccount" (include "deslab.dask.serviceAccount" .)
+                   "priorityClass" (include "deslab.dask.clusterScopedName" .))
       "imagePullSecrets" .Values.imagePullSecrets) }}
 {{- toYaml $v }}
 {{- end }}

@@ -74,14 +74,27 @@ def singleuser_environment(values: Mapping[str, Any]) -> dict[str, str]:
         env["DESLAB_TILES"] = str(get(values, "catalog.tilesPath"))
     dask = get(values, "dask", {})
     if dask.get("enabled"):
-        image = dask.get("image") or image_ref(values, "singleuser.image")
+        # what the chart's admission policy pins (templates/dask/admission.yaml), so that
+        # deslab.dask builds clusters the API server admits
+        pinned = rel.get("dask") or {}
+        su = get(values, "singleuser", {})
         env.update({
             "DESLAB_DASK_MODE": "kubernetes",
-            "DESLAB_DASK_IMAGE": image,
+            "DESLAB_DASK_IMAGE": pinned.get("image") or dask.get("image")
+            or image_ref(values, "singleuser.image"),
             "DESLAB_DASK_NAMESPACE": rel["namespace"],
+            "DESLAB_DASK_RELEASE": rel["name"],
+            "DESLAB_DASK_SERVICE_ACCOUNT": pinned.get("serviceAccount")
+            or f"{rel['fullname']}-dask-pods",
+            "DESLAB_DASK_PRIORITY_CLASS": pinned.get("priorityClass")
+            or f"{rel['namespace']}-{rel['fullname']}-dask",
+            "DESLAB_DASK_UID": str(su.get("uid", 1000)),
+            "DESLAB_DASK_GID": str(su.get("gid", 100)),
             "DESLAB_DASK_MAX_WORKERS": str(dask.get("maxWorkers", 8)),
             "DESLAB_DASK_WORKER_CORES": str(dask.get("workerCores", 1)),
             "DESLAB_DASK_WORKER_MEMORY": str(dask.get("workerMemory", "4Gi")),
+            "DESLAB_DASK_SCHEDULER_CORES": str(dask.get("schedulerCores", 1)),
+            "DESLAB_DASK_SCHEDULER_MEMORY": str(dask.get("schedulerMemory", "2Gi")),
             "DESLAB_DASK_IDLE_TIMEOUT": str(dask.get("idleTimeout", 3600)),
         })
     else:
@@ -133,6 +146,11 @@ def configure_spawner(c: Config, values: Mapping[str, Any]) -> None:
     # A Kubernetes API token only when users may create Dask clusters.
     k.automount_service_account_token = dask_enabled
     k.service_account = rel["singleuserServiceAccount"] if dask_enabled else None
+    if dask_enabled:
+        # only this server (and its own Dask pods) may reach its Dask pods
+        from deslab_hub.cluster.dask_access import after_pod_created_hook
+
+        k.after_pod_created_hook = after_pod_created_hook(rel["name"])
     k.extra_labels = {
         "deslab.org/release": rel["name"],
         "app.kubernetes.io/instance": rel["name"],
