@@ -88,7 +88,7 @@ class ApiRefusal(DaskClusterError):
             403: "refused by the cluster's policy",
             404: "it does not exist (the operator's CRDs may be missing)",
             409: "it exists already",
-            422: "the cluster's schema refused it",
+            422: "refused by the cluster's policy",
             429: "the cluster's quota is used up; close other Dask clusters or ask the operator",
         }.get(code, f"HTTP {code}")
         # the API server's message names the policy that refused and why
@@ -124,7 +124,8 @@ class KubeAPI:
         self.timeout = timeout
         self._session = requests.Session()
         self._session.headers["Authorization"] = f"Bearer {token}"
-        self._session.verify = ca_file or True
+        # per request: a session-wide setting loses to REQUESTS_CA_BUNDLE in requests
+        self._verify: str | bool = ca_file or True
         self.identity = pod_identity(token)
 
     @classmethod
@@ -148,7 +149,8 @@ class KubeAPI:
 
     def _call(self, method: str, url: str, what: str, **kw: Any) -> dict[str, Any]:
         try:
-            response = self._session.request(method, url, timeout=self.timeout, **kw)
+            response = self._session.request(method, url, timeout=self.timeout,
+                                             verify=self._verify, **kw)
         except requests.RequestException as exc:
             raise DaskClusterError(
                 f"cannot reach the Kubernetes API at {self.server} to {what} "
