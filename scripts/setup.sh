@@ -36,9 +36,25 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- Python virtual environment ---------------------------------------------------------
+# Built on Debian's Python when it is 3.11+: the per-user accounts of the local platform run
+# the venv's interpreter, and one below a private home (pyenv's in /root) is out of their reach.
+base_python() {
+  for py in /usr/bin/python3 python3; do
+    if "$py" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$py"; return
+    fi
+  done
+  echo python3
+}
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@" 2>/dev/null; }
+if [ -x "$VENV/bin/python" ] && [ "$(id -u)" = 0 ] && as_nobody test -x "$VENV/bin" \
+    && ! as_nobody test -x "$(readlink -f "$VENV/bin/python")"; then
+  say "rebuilding $VENV: user accounts cannot run $(readlink -f "$VENV/bin/python")"
+  rm -rf "$VENV" "${STAMPS:?}"/*
+fi
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"
-  python3 -m venv "$VENV"
+  "$(base_python)" -m venv "$VENV"
 fi
 if [ ! -x "$VENV/bin/uv" ]; then
   "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip >/dev/null

@@ -3,15 +3,19 @@
 ``deslab-hub up`` checks its inputs (port, data directory, hub database, Node.js and the
 proxy) before writing anything, keeps every piece of state under the data directory
 (secrets and the shared password generated once, mode 0600), generates the demo survey once
-with ``deslab demo-data`` and runs JupyterHub in the foreground. SIGINT (Ctrl-C) and SIGTERM
-stop the hub, the proxy, the services and every user server, and then anything they left.
+with ``deslab demo-data`` and runs JupyterHub in the foreground. Started as root, every user
+gets a Unix account of their own (:mod:`deslab_hub.accounts`); otherwise it runs in a clearly
+labelled single-user mode. SIGINT (Ctrl-C) and SIGTERM stop the hub, the proxy, the services
+and every user server within seconds, and then anything they left; a second one stops
+everything at once (:mod:`deslab_hub.stopping`).
 """
 
 from __future__ import annotations
 
-import ctypes
+import asyncio
 import errno
 import fcntl
+import ipaddress
 import logging
 import os
 import re
@@ -29,12 +33,23 @@ import psutil
 from traitlets import TraitError
 from traitlets.config import Application
 
+from deslab_hub import accounts
 from deslab_hub.auth import USERNAME_PATTERN, ensure_password
-from deslab_hub.config import PLATFORM_ENV, PlatformSettings, build_config
+from deslab_hub.config import (
+    MIN_PASSWORD_LENGTH,
+    PLATFORM_ENV,
+    PlatformSettings,
+    build_config,
+    single_user_name,
+)
 from deslab_hub.secretfiles import ensure_secret_file
-from deslab_hub.spawner import kill_process_tree
-
-PR_SET_CHILD_SUBREAPER = 36
+from deslab_hub.stopping import (
+    GRACEFUL_SECONDS,
+    become_subreaper,
+    kill_descendants_now,
+    kill_process_tree,
+    stop_descendants,
+)
 
 
 class SetupError(Exception):
@@ -139,6 +154,53 @@ def parse_users(text: str) -> list[str]:
     return users
 
 
+def check_login_on_network(ip: str, login: str, allowed: bool) -> None:
+    """Refuse the shared demo password on an address other than loopback unless allowed."""
+    if login != "shared" or allowed:
+        return
+    try:
+        loopback = ipaddress.ip_address(ip or "0.0.0.0").is_loopback
+    except ValueError:
+        loopback = ip == "localhost"
+    if not loopback:
+        raise SetupError(
+            f"--ip {ip} opens the platform to the network, but --login shared lets anyone "
+            f"who learns the one demo password log in as any user; use --login personal "
+            f"(each user's own password), or pass --shared-password-on-network to accept that"
+        )
+
+
+def check_accounts_mode(python: str, data_dir: Path, admin: str) -> bool:
+    """Whether users get system accounts (run as root), after checking they can work.
+
+    Returns
+    -------
+    bool
+        True as root (one account per user), False otherwise (single-user mode).
+    """
+    if os.geteuid() != 0:
+        return False
+    needed = {
+        Path(python).parent: f"run {python}",
+        Path(os.path.realpath(python)).parent: f"run {os.path.realpath(python)}",
+        data_dir.parent: f"reach their homes in {data_dir}",
+    }
+    for start, what in needed.items():
+        for part in [start, *start.parents]:
+            if part.exists() and not os.stat(part).st_mode & 0o001:
+                raise SetupError(
+                    f"user accounts could not {what}: {part} may not be entered by other "
+                    f"accounts; use a checkout, Python and --data-dir that everyone may enter "
+                    f"(e.g. under /opt or /srv; `make setup` builds .venv on /usr/bin/python3), "
+                    f"or `chmod o+x {part}`"
+                )
+    if shutil.which("useradd") is None:
+        raise SetupError("useradd is missing; install the passwd package (apt-get install passwd)")
+    if admin and not re.fullmatch(USERNAME_PATTERN, admin):
+        raise SetupError(f"--admin {admin!r} is not a valid user name")
+    return True
+
+
 def check_hub_database(path: Path) -> None:
     """Fail with advice if the hub's SQLite database exists but cannot be read."""
     if not path.exists():
@@ -203,17 +265,26 @@ def prepare_settings(settings: PlatformSettings, proxy: list[str]) -> tuple[str,
     secrets_dir = data_dir / "secrets"
     secrets_dir.mkdir(mode=0o700, exist_ok=True)
     os.chmod(secrets_dir, 0o700)
-    password, new_password = ensure_password(data_dir / "password")
+    if settings.login == "personal":
+        password, new_password = "", False
+        if settings.admin:
+            password, new_password = ensure_password(data_dir / "admin-password")
+    else:
+        password, new_password = ensure_password(data_dir / "password")
     ensure_secret_file(secrets_dir / "cookie_secret", hexadecimal=True)
     proxy_token, _ = ensure_secret_file(secrets_dir / "proxy_auth_token")
     jobs_token, _ = ensure_secret_file(secrets_dir / "jobs_api_token")
     culler_token, _ = ensure_secret_file(secrets_dir / "idle_culler_api_token")
     (data_dir / "users").mkdir(exist_ok=True)
 
+    demo = data_dir / "demo"
     if not settings.catalog_url:
         demo = ensure_demo_survey(data_dir, settings.demo_rows, settings.demo_tiles)
         settings.catalog_url = f"duckdb:///{demo / 'catalog.duckdb'}"
         settings.tiles_dir = settings.tiles_dir or str(demo / "tiles")
+    if settings.user_accounts:
+        accounts.secure_data_dir(data_dir, demo if settings.catalog_url.startswith(
+            f"duckdb:///{data_dir / 'demo'}") else None)
     settings.mode = "local"
     settings.hub_port = free_port()
     settings.proxy_api_port = free_port()
@@ -279,38 +350,50 @@ def stop_stale_processes(data_dir: Path) -> int:
     return len(stale)
 
 
-def become_subreaper() -> None:
-    """Adopt orphaned descendants (e.g. kernels of a killed server) so they are stopped too."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def stop_descendants() -> None:
-    """Stop every process this one started that is still running."""
-    try:
-        procs = psutil.Process().children(recursive=True)
-    except psutil.Error:
-        return
-    kill_process_tree(procs, timeout=5.0)
-
-
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def mode_notice(settings: PlatformSettings) -> str:
+    """What the operator must know about accounts, printed at start."""
+    if settings.user_accounts:
+        return (
+            f"deslab-hub: every user gets a Unix account of their own "
+            f"({settings.account_prefix}<name>, home in {Path(settings.data_dir) / 'users'}, "
+            f"mode 0700); servers, kernels, terminals and jobs run as it"
+        )
+    return (
+        f"deslab-hub: SINGLE-USER MODE: not started as root, so no accounts can be created; "
+        f"only {single_user_name()!r} may log in and everything runs as that Unix account. "
+        f"Start it as root for one account per user."
+    )
+
+
 def banner(settings: PlatformSettings, password: str, new_password: bool) -> str:
-    users = ", ".join(settings.users) if settings.users else "any user name"
-    lines = [
-        "",
-        f"DESlab is running at {settings.public_url}",
-        f"  log in with {users} and the password: {password}",
-        f"  (the password is kept in {Path(settings.data_dir) / 'password'}"
-        + (", generated now)" if new_password else ")"),
+    if settings.user_accounts:
+        users = ", ".join(settings.users) if settings.users else "any user name"
+    else:
+        users = ", ".join(settings.users) or single_user_name()
+    data = Path(settings.data_dir)
+    lines = ["", f"DESlab is running at {settings.public_url}"]
+    if settings.login == "shared":
+        lines += [
+            f"  DEMO LOGIN: log in with {users} and the shared password: {password}",
+            f"  (the password is kept in {data / 'password'}"
+            + (", generated now)" if new_password else ")"),
+        ]
+    else:
+        lines.append(f"  log in with {users}; a new user sets their own password at first login")
+        if settings.admin:
+            lines.append(
+                f"  admin {settings.admin}: first password in {data / 'admin-password'}"
+                + (f" (generated now: {password})" if new_password else "")
+            )
+    if not settings.user_accounts:
+        lines.append("  single-user mode: everything runs as this Unix account")
+    lines += [
         f"  job service: {settings.public_url}services/jobs/",
-        "  press Ctrl-C to stop everything",
+        "  press Ctrl-C to stop everything (twice: at once)",
         "",
     ]
     return "\n".join(lines)
@@ -335,6 +418,55 @@ def run_hub(settings: PlatformSettings, password: str, new_password: bool) -> in
         async def start(self) -> None:
             await super().start()
             print(text, flush=True)
+
+        _stopping = False
+
+        def init_signal(self) -> None:
+            super().init_signal()
+            loop = asyncio.get_event_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.on_stop_signal, sig)
+
+        def on_stop_signal(self, sig: signal.Signals) -> None:
+            """First signal: stop gracefully (bounded); second: kill everything now."""
+            if self._stopping:
+                print("deslab-hub: stopping at once", file=sys.stderr, flush=True)
+                kill_descendants_now()
+                os._exit(128 + sig)
+            self._stopping = True
+            print("deslab-hub: stopping everything (press Ctrl-C again to stop at once)",
+                  file=sys.stderr, flush=True)
+            asyncio.ensure_future(self.shutdown_cancel_tasks(sig))
+
+        async def cleanup(self) -> None:
+            """Stop the services and every user server at the same time, then the proxy,
+            within ``GRACEFUL_SECONDS`` (JupyterHub's own cleanup stops them one after the
+            other, each with 30 s grace); ``cmd_up`` then stops whatever is left."""
+            stops = []
+            for service in self._service_map.values():
+                if service.managed and service.spawner is not None:
+                    service.spawner.interrupt_timeout = 2
+                    service.spawner.term_timeout = 1
+                    service.spawner.kill_timeout = 1
+                    stops.append(service.stop())
+            for user in self.users.values():
+                for name, spawner in list(user.spawners.items()):
+                    if spawner.active:
+                        stops.append(user.stop(name))
+            if stops:
+                self.log.info("Stopping %d services and user servers...", len(stops))
+                _, pending = await asyncio.wait(
+                    [asyncio.ensure_future(s) for s in stops], timeout=GRACEFUL_SECONDS
+                )
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    self.log.warning("%d still stopping after %.0f s: terminating them",
+                                     len(pending), GRACEFUL_SECONDS)
+            if self.proxy.should_start:
+                self.proxy.stop()
+            self.db.commit()
+            self.log.info("...done")
 
         async def launch_instance_async(self, argv: list[str] | None = None) -> None:
             try:
@@ -377,6 +509,12 @@ def cmd_up(settings: PlatformSettings) -> int:
     data_dir = Path(settings.data_dir).expanduser().resolve()
     settings.data_dir = str(data_dir)
     settings.users = parse_users(",".join(settings.users))
+    settings.admin = settings.admin.strip().lower()
+    check_login_on_network(settings.ip, settings.login, settings.shared_password_on_network)
+    try:
+        accounts.check_prefix(settings.account_prefix)
+    except ValueError as exc:
+        raise SetupError(f"--account-prefix: {exc}") from None
     proxy = find_proxy()
     check_data_dir(data_dir)
     check_hub_database(data_dir / "jupyterhub.sqlite")
@@ -391,17 +529,32 @@ def cmd_up(settings: PlatformSettings) -> int:
         if lock is not None:
             lock.close()
         raise
+    try:
+        settings.user_accounts = check_accounts_mode(sys.executable, data_dir, settings.admin)
+    except SetupError:
+        if lock is not None:
+            lock.close()
+        raise
     if lock is None:
         lock = lock_data_dir(data_dir)
     # inherited by the proxy; the spawner and the services set it for their processes
     os.environ[PLATFORM_ENV] = str(data_dir)
+    if settings.user_accounts:
+        os.umask(0o077)  # databases and files the hub creates stay root's
     become_subreaper()
     try:
         password, new_password = prepare_settings(settings, proxy)
-        return run_hub(settings, password, new_password)
+        print(mode_notice(settings), file=sys.stderr, flush=True)
+        code = run_hub(settings, password, new_password)
     finally:
-        stop_descendants()
+        left = len(stop_descendants())
+        if left:
+            print(f"deslab-hub: stopped {left} processes that were still running", file=sys.stderr)
         lock.close()
+    # everything is stopped: leave without waiting for the hub's idle threads to wind down
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,9 +586,16 @@ class UpApp(Application):
         "demo-rows": "PlatformSettings.demo_rows",
         "demo-tiles": "PlatformSettings.demo_tiles",
         "spawn-timeout": "PlatformSettings.spawn_timeout",
+        "login": "PlatformSettings.login",
+        "admin": "PlatformSettings.admin",
+        "account-prefix": "PlatformSettings.account_prefix",
     }
     flags = {  # type: ignore[assignment]
         "debug": ({"PlatformSettings": {"debug": True}}, PlatformSettings.debug.help),
+        "shared-password-on-network": (
+            {"PlatformSettings": {"shared_password_on_network": True}},
+            PlatformSettings.shared_password_on_network.help,
+        ),
     }
 
     def initialize(self, argv: list[str] | None = None) -> None:
@@ -468,6 +628,32 @@ class UpApp(Application):
         raise SystemExit(cmd_up(self.settings()))
 
 
+class SetPasswordApp(Application):
+    """``deslab-hub set-password USER``: the operator sets a user's personal password."""
+
+    name = "deslab-hub set-password"
+    description = (
+        "Set USER's password for `deslab-hub up --login personal` on the platform in "
+        "--data-dir (stored as a bcrypt hash). The password is read from standard input."
+    )
+    classes = [PlatformSettings]  # type: ignore[assignment]
+    aliases = {"data-dir": "PlatformSettings.data_dir"}  # type: ignore[assignment]
+    flags: dict = {}  # type: ignore[assignment]
+
+    def start(self) -> None:
+        from deslab_hub.auth import set_password
+
+        if len(self.extra_args) != 1:
+            raise SetupError("name one user: deslab-hub set-password USER [--data-dir DIR]")
+        data_dir = Path(PlatformSettings(parent=self).data_dir).expanduser().resolve()
+        if not (data_dir / "secrets").is_dir():
+            raise SetupError(f"{data_dir} holds no platform; pass its --data-dir")
+        password = sys.stdin.readline().rstrip("\n")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise SetupError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        print(set_password(data_dir, self.extra_args[0], password))
+
+
 class DeslabHubApp(Application):
     """``deslab-hub``: the platform's commands."""
 
@@ -477,6 +663,10 @@ class DeslabHubApp(Application):
         "up": (
             lambda parent: UpApp(parent=parent),
             "run the local platform in the foreground (Ctrl-C stops everything)",
+        ),
+        "set-password": (
+            lambda parent: SetPasswordApp(parent=parent),
+            "set a user's personal password (--login personal); reads it from stdin",
         ),
     }
     aliases: dict = {}  # type: ignore[assignment]

@@ -6,7 +6,8 @@
 - the proxy, the hub's own addresses and the secrets;
 - roles: every user and every user server's token may call the job service;
 - the hub-managed services: the job service at ``/services/jobs/`` and the idle culler;
-- for ``mode="local"``: local processes, the proxy it starts, a shared password.
+- for ``mode="local"``: local processes (one Unix account per user when run as root), the
+  proxy it starts, the shared demo password or personal passwords.
 
 It knows only the settings. ``deslab-hub up`` (:mod:`deslab_hub.cli`) fills them for one
 machine; in the cluster :mod:`deslab_hub.kubernetes` fills them from the chart values and
@@ -16,11 +17,13 @@ never sets a value set here.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, Dict, Enum, Int, List, Unicode
+from traitlets import Bool, Dict, Enum, Int, List, Unicode, default
 from traitlets.config import Config, Configurable
 
 JOBS_SERVICE = "jobs"
@@ -89,6 +92,42 @@ class PlatformSettings(Configurable):
     db_url = Unicode(
         "", help="Hub database URL; default ``sqlite:///DATA_DIR/jupyterhub.sqlite`` locally."
     ).tag(config=True)
+    user_accounts = Bool(
+        help="""Give every hub user a Unix account of their own (local platform): created at
+        their first login with a private home, their server, kernels, terminals and job
+        workers run as it, and the hub's secrets and databases are out of its reach. Needs
+        root; on exactly when the platform runs as root. Off is single-user mode: everything
+        runs as the account that started the platform, and only that account's name may log
+        in.""",
+    ).tag(config=True)
+    account_prefix = Unicode(
+        "dl-",
+        help="""Start of the name of every system account the local platform creates (a
+        letter, up to 6 letters or digits, and '-'): hub user alice runs as dl-alice; other
+        names get a slug and a hash (deslab_hub.accounts.account_name).""",
+    ).tag(config=True)
+    login = Enum(
+        ["shared", "personal"],
+        default_value="shared",
+        help="""How users log in to the local platform. shared: the demo's one shared password
+        (DATA_DIR/password) with any user name, for trying DESlab on one's own machine.
+        personal: each user has a password of their own, stored hashed (bcrypt,
+        jupyterhub-firstuseauthenticator): a new user name sets it at its first login, the
+        admin's is generated at the first start (DATA_DIR/admin-password), and `deslab-hub
+        set-password` sets anyone's.""",
+    ).tag(config=True)
+    admin = Unicode(
+        "",
+        help="""User name with admin rights on the local platform (the admin panel: start, stop
+        and delete users' servers and users). With --login personal its first password is
+        generated into DATA_DIR/admin-password.""",
+    ).tag(config=True)
+    shared_password_on_network = Bool(
+        False,
+        help="""Allow --login shared on an --ip other than loopback. Off, deslab-hub up refuses
+        to listen beyond this machine with the shared demo password: anyone who learns the
+        one password could log in as any user name.""",
+    ).tag(config=True)
     users = List(
         Unicode(),
         help="""User names allowed to log in (comma-separated on the command line). Empty: any
@@ -147,8 +186,9 @@ class PlatformSettings(Configurable):
     ).tag(config=True)
     user_home_template = Unicode(
         "",
-        help="""Home directory of each user, ``{username}`` expanded; default
-        ``DATA_DIR/users/{username}`` locally. Job results land in ``<home>/jobs/<id>/``.""",
+        help="""Home directory of each user, ``{username}`` (hub name) and ``{account}``
+        (system account name) expanded; default ``DATA_DIR/users/{account}`` locally. Job
+        results land in ``<home>/jobs/<id>/``.""",
     ).tag(config=True)
     python = Unicode(sys.executable, help="Python that runs the hub-managed services.").tag(
         config=True
@@ -168,10 +208,16 @@ class PlatformSettings(Configurable):
         """The URL users open."""
         return f"http://{self.public_host}:{self.port}{self.base_url}"
 
+    @default("user_accounts")
+    def _default_user_accounts(self) -> bool:
+        return os.geteuid() == 0
+
     def home_template(self) -> str:
+        """Template of a user's home: ``{username}`` (hub name) and ``{account}`` (system
+        account, :func:`deslab_hub.accounts.account_name`) are expanded."""
         if self.user_home_template:
             return self.user_home_template
-        return str(Path(self.data_dir) / "users" / "{username}")
+        return str(Path(self.data_dir) / "users" / "{account}")
 
 
 def build_config(settings: PlatformSettings) -> Config:
@@ -304,6 +350,8 @@ def _jobs_environment(s: PlatformSettings) -> dict[str, str]:
         "DESLAB_JOBS_PUBLIC_URL": s.public_url,
         "DESLAB_JOBS_RUNNER": "local",
         "DESLAB_JOBS_PYTHON": s.python,
+        "DESLAB_JOBS_ACCOUNT_PREFIX": s.account_prefix,
+        "DESLAB_JOBS_RUN_AS_OWNER": "1" if s.user_accounts else "0",
     }
     if s.catalog_url:
         env["DESLAB_CATALOG"] = s.catalog_url
@@ -327,16 +375,65 @@ def _configure_local(c: Config, s: PlatformSettings) -> None:
     c.LocalDeslabSpawner.jobs_url = f"{s.public_url}services/{JOBS_SERVICE}/"
     c.LocalDeslabSpawner.venv_bin = str(Path(s.python).parent)
     c.LocalDeslabSpawner.environment = {PLATFORM_ENV: s.data_dir}
-    c.JupyterHub.authenticator_class = "deslab_hub.auth.LocalPasswordAuthenticator"
-    # anyone with the shared password, unless --users names who may log in
-    c.Authenticator.allow_all = not s.users
-    if s.password_file:
-        c.LocalPasswordAuthenticator.password_file = s.password_file
-    c.JupyterHub.template_vars = {
-        "announcement_login": (
-            "DESlab local platform: log in with any user name and the shared password "
-            "printed by <code>deslab-hub up</code> (also in the data directory's "
-            "<code>password</code> file)."
+    c.LocalDeslabSpawner.user_accounts = s.user_accounts
+    c.LocalDeslabSpawner.account_prefix = s.account_prefix
+    # a server is stopped with SIGTERM (SIGINT makes Jupyter Server ask for confirmation on a
+    # terminal) and gets 4 s before SIGKILL, so that stopping the platform with servers
+    # running stays within seconds; no server reads the terminal deslab-hub runs in
+    c.LocalDeslabSpawner.term_timeout = 4
+    c.LocalDeslabSpawner.kill_timeout = 1
+    c.LocalDeslabSpawner.popen_kwargs = {"stdin": subprocess.DEVNULL}
+    if s.admin:
+        c.Authenticator.admin_users = {s.admin}
+    if not s.user_accounts:
+        # single-user mode: one account, so one person
+        c.Authenticator.allowed_users = set(s.users) or {single_user_name()}
+        c.Authenticator.allow_all = False
+    else:
+        # anyone who can log in, unless --users names who may
+        c.Authenticator.allow_all = not s.users
+    if s.login == "personal":
+        c.JupyterHub.authenticator_class = "deslab_hub.auth.PersonalPasswordAuthenticator"
+        c.PersonalPasswordAuthenticator.dbm_path = str(data / "secrets" / "passwords.dbm")
+        c.PersonalPasswordAuthenticator.min_password_length = MIN_PASSWORD_LENGTH
+        if s.admin:
+            c.PersonalPasswordAuthenticator.admin_password_file = str(data / "admin-password")
+    else:
+        c.JupyterHub.authenticator_class = "deslab_hub.auth.LocalPasswordAuthenticator"
+        if s.password_file:
+            c.LocalPasswordAuthenticator.password_file = s.password_file
+    c.JupyterHub.template_vars = {"announcement_login": login_announcement(s)}
+
+
+# personal passwords: the shortest accepted
+MIN_PASSWORD_LENGTH = 8
+
+
+def single_user_name() -> str:
+    """The hub user name of single-user mode: the platform's own account, lower-cased."""
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name.lower()
+
+
+def login_announcement(s: PlatformSettings) -> str:
+    """What the login page says about this platform's logins and accounts."""
+    if s.login == "personal":
+        text = (
+            "DESlab: log in with your user name and your own password. A new user name "
+            f"sets its password at its first login (at least {MIN_PASSWORD_LENGTH} "
+            "characters)."
         )
-    }
+    else:
+        text = (
+            "DESlab demo: log in with the shared demo password printed by "
+            "<code>deslab-hub up</code> (also in the data directory's <code>password</code> "
+            "file). Anyone with it can log in under any user name."
+        )
+    if not s.user_accounts:
+        text += (
+            f" Single-user mode: only <code>{single_user_name()}</code> may log in; "
+            "everything runs as that Unix account."
+        )
+    return text
 

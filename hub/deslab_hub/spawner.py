@@ -1,7 +1,11 @@
 """The local spawner: one JupyterLab server per user, as processes on this machine.
 
-Every user gets a home directory under the data directory (``DATA_DIR/users/<name>``), the
-tutorial notebooks in ``tutorials/`` the first time they appear, and the environment that
+Started as root, the platform gives every hub user a Unix account of their own
+(:mod:`deslab_hub.accounts`, created at the first start of their server, as The Littlest
+JupyterHub does): the server, its kernels and terminals run as that account, in its private
+home ``DATA_DIR/users/<account>`` (mode 0700). Started by anyone else, it runs in single-user
+mode: every server runs as the account that started the platform. Either way the server gets
+the tutorial notebooks in ``tutorials/`` the first time they appear, and the environment that
 tells ``deslab`` where the catalog, the tiles and the job service are. The servers run from
 the same virtual environment as the hub, so the ``deslab`` package, its lab extension and the
 DES Python kernel are there.
@@ -11,19 +15,22 @@ KubeSpawner's profiles and pod additions for the cluster live in :mod:`deslab_hu
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
-import shutil
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import psutil
-from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import Float, Unicode, default
+from jupyterhub.spawner import SimpleLocalProcessSpawner, set_user_setuid
+from traitlets import Bool, Float, Unicode, default
 
-TUTORIALS_MANIFEST = ".deslab-tutorials"
+from deslab_hub.accounts import DEFAULT_PREFIX, Account, account_name, ensure_account
+from deslab_hub.stopping import kill_process_tree
+from deslab_hub.tutorials import TUTORIALS_MANIFEST, copy_new_tutorials
+
+__all__ = ["TUTORIALS_MANIFEST", "LocalDeslabSpawner", "copy_new_tutorials", "kill_process_tree"]
 
 
 def default_tutorials_dir() -> str:
@@ -34,32 +41,31 @@ def default_tutorials_dir() -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / "tutorials")
 
 
-def kill_process_tree(procs: list[psutil.Process], timeout: float = 5.0) -> None:
-    """Terminate ``procs`` (SIGTERM, then SIGKILL after ``timeout``) and wait for them."""
-    alive = []
-    for p in procs:
-        try:
-            p.send_signal(signal.SIGTERM)
-            alive.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(alive, timeout=timeout)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=timeout)
-
-
 class LocalDeslabSpawner(SimpleLocalProcessSpawner):
     """JupyterLab servers for DESlab users as local processes.
 
-    All servers run as the hub's own system user (root is fine: ``--allow-root`` is passed),
-    with ``HOME`` and ``DESLAB_HOME`` set to the user's directory under the data directory.
-    This gives no isolation between users beyond JupyterHub's authentication: it is meant
-    for one machine run by one group, not for production.
+    With ``user_accounts`` (the platform runs as root) each server runs as its user's own
+    system account; without (single-user mode), as the hub's account, which must not be
+    root. ``HOME`` and ``DESLAB_HOME`` are the user's directory under the data directory.
     """
+
+    user_accounts = Bool(
+        False,
+        config=True,
+        help="""Run each user's server as a Unix account of their own.
+
+        The account (named by :func:`deslab_hub.accounts.account_name`) and its private home
+        are created at the user's first start; needs the hub to run as root. Off: every
+        server runs as the hub's own account (single-user mode), which must not be root.
+        """,
+    )
+
+    account_prefix = Unicode(
+        DEFAULT_PREFIX,
+        config=True,
+        help="""Start of the name of every system account this platform creates
+        (``dl-``: hub user ``alice`` runs as ``dl-alice``).""",
+    )
 
     catalog_url = Unicode(
         "",
@@ -133,7 +139,20 @@ class LocalDeslabSpawner(SimpleLocalProcessSpawner):
 
     @default("args")
     def _default_args(self) -> list[str]:
-        return ["--allow-root"] if os.geteuid() == 0 else []
+        # a kernel gets 2 s to exit after a shutdown request before it is killed, so that a
+        # stopping server (and platform) does not wait 5 s per busy kernel
+        return ["--KernelManager.shutdown_wait_time=2"]
+
+    @default("home_dir")
+    def _default_home_dir(self) -> str:
+        return self.home_dir_template.format(
+            username=self.user.name, account=self.account_name
+        )
+
+    @property
+    def account_name(self) -> str:
+        """The system account name of this server's user."""
+        return account_name(self.user.name, self.account_prefix)
 
     @default("default_url")
     def _default_default_url(self) -> str:
@@ -146,6 +165,9 @@ class LocalDeslabSpawner(SimpleLocalProcessSpawner):
         parts = [p for p in path.split(os.pathsep) if p and p != self.venv_bin]
         env["PATH"] = os.pathsep.join([self.venv_bin, *parts])
         env["DESLAB_HOME"] = self.home_dir
+        if self.user_accounts:
+            env["USER"] = env["LOGNAME"] = self.account_name
+            env["SHELL"] = "/bin/bash"
         if self.catalog_url:
             env["DESLAB_CATALOG"] = self.catalog_url
         if self.catalog_password_file:
@@ -156,16 +178,51 @@ class LocalDeslabSpawner(SimpleLocalProcessSpawner):
             env["DESLAB_JOBS_URL"] = self.jobs_url
         return env
 
+    def make_preexec_fn(self, name: str) -> Any:
+        """Switch to the user's account (with ``user_accounts``) and start in the home."""
+        if self.user_accounts:
+            return set_user_setuid(self.account_name, chdir=True)
+        if os.geteuid() == 0:
+            raise RuntimeError("single-user mode never runs user servers as root")
+        return super().make_preexec_fn(name)
+
     def prepare_home(self) -> Path:
-        """Create the user's home and copy in the tutorials they have not had yet."""
+        """Create the user's home and copy in the tutorials they have not had yet
+        (single-user mode; see :meth:`prepare_account` for accounts)."""
         home = Path(self.home_dir)
         home.mkdir(parents=True, exist_ok=True)
         if self.tutorials_dir and Path(self.tutorials_dir).is_dir():
             copy_new_tutorials(Path(self.tutorials_dir), home / "tutorials")
         return home
 
+    async def prepare_account(self) -> Account:
+        """Create the user's account and private home (once), then copy in the tutorials
+        from a process running as that account (root never writes inside a home)."""
+        home = Path(self.home_dir)
+        account = await asyncio.to_thread(
+            ensure_account, self.user.name, home.parent, self.account_prefix
+        )
+        if self.tutorials_dir and Path(self.tutorials_dir).is_dir():
+            proc = await asyncio.create_subprocess_exec(
+                str(Path(self.venv_bin) / "python"), "-m", "deslab_hub.tutorials",
+                self.tutorials_dir, str(home / "tutorials"),
+                user=account.uid, group=account.gid, extra_groups=account.groups,
+                cwd=str(home), env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            _, err = await proc.communicate()
+            if proc.returncode:
+                self.log.warning("%s", err.decode(errors="replace").strip())
+        return account
+
     async def start(self) -> Any:
-        self.prepare_home()
+        if self.user_accounts:
+            account = await self.prepare_account()
+            self.log.info("Starting %s's server as the system account %s",
+                          self.user.name, account.name)
+        else:
+            self.prepare_home()
         return await super().start()
 
     async def stop(self, now: bool = False) -> None:
@@ -176,36 +233,10 @@ class LocalDeslabSpawner(SimpleLocalProcessSpawner):
                 leftovers = psutil.Process(self.pid).children(recursive=True)
             except psutil.NoSuchProcess:
                 pass
-        await super().stop(now=now)
+        # SIGTERM at once: on SIGINT Jupyter Server may ask for confirmation and go on
+        await super().stop(now=True)
         alive = [p for p in leftovers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         if alive:
             self.log.info("Stopping %d processes left by %s's server", len(alive), self.user.name)
             kill_process_tree(alive, self.kill_leftovers_timeout)
 
-
-def copy_new_tutorials(source: Path, dest: Path) -> list[str]:
-    """Copy tutorial notebooks from ``source`` that ``dest`` has never received.
-
-    The names already delivered are kept in ``dest/.deslab-tutorials`` so that a notebook a
-    user deleted or renamed is not brought back, and a user's edits are never overwritten.
-
-    Returns
-    -------
-    list of str
-        The names copied now.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    manifest = dest / TUTORIALS_MANIFEST
-    delivered = set(manifest.read_text(encoding="utf-8").split()) if manifest.exists() else set()
-    copied = []
-    for nb in sorted(source.glob("*.ipynb")):
-        if nb.name in delivered or (dest / nb.name).exists():
-            delivered.add(nb.name)
-            continue
-        tmp = dest / f".{nb.name}.tmp"
-        shutil.copyfile(nb, tmp)
-        os.replace(tmp, dest / nb.name)
-        delivered.add(nb.name)
-        copied.append(nb.name)
-    manifest.write_text("\n".join(sorted(delivered)) + "\n", encoding="utf-8")
-    return copied

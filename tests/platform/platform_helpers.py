@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import random
 import re
+import shutil
 import signal
 import socket
+import string
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -18,6 +23,7 @@ from typing import Any
 import psutil
 import requests
 import websocket
+from deslab_hub.accounts import account_name, remove_accounts
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -37,9 +43,60 @@ def venv_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def unique_prefix() -> str:
+    """An account prefix no other test run uses (``t`` + 5 random characters + ``-``)."""
+    return "t" + "".join(random.choices(string.ascii_lowercase + string.digits, k=5)) + "-"
+
+
+def reachable_data_dir(path: Path) -> Path:
+    """A data directory user accounts can reach, for ``path`` under pytest's temporary
+    directories (which pytest resets to 0700 whenever a test session starts).
+
+    The new directory is in a ``/tmp/deslab-platform-*`` directory of mode 0711; what
+    ``path`` held is copied there (symlinks followed, e.g. a shared demo survey) and ``path``
+    becomes a symlink to it.
+    """
+    root = Path(tempfile.mkdtemp(prefix="deslab-platform-", dir="/tmp"))
+    os.chmod(root, 0o711)
+    _TEMP_ROOTS.append(root)
+    new = root / path.name
+    if path.exists():
+        shutil.copytree(path, new, symlinks=False)
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(new, target_is_directory=True)
+    return new
+
+
+def make_reachable(path: Path) -> None:
+    """Let other accounts enter (not list) the directories above ``path`` (pytest's temporary
+    directories are 0700), so that user accounts reach their homes and the demo survey."""
+    for part in [path, *path.parents]:
+        if part.exists() and part != Path("/") and not part.stat().st_mode & 0o001:
+            os.chmod(part, part.stat().st_mode | 0o001)
+
+
+# platforms whose system accounts (and temporary directories) go when the tests end
+_PLATFORMS: list[Platform] = []
+_TEMP_ROOTS: list[Path] = []
+
+
+@atexit.register
+def _remove_test_accounts() -> None:
+    for platform in _PLATFORMS:
+        platform.remove_accounts()
+    for root in _TEMP_ROOTS:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @dataclass
 class Platform:
-    """A `deslab-hub up` subprocess on a free port with its own data directory."""
+    """A `deslab-hub up` subprocess on a free port with its own data directory.
+
+    Run as root, the platform creates a system account per user; each Platform uses an
+    account prefix of its own (so test runs never share accounts) and its accounts are
+    removed (``userdel -r``) by :meth:`remove_accounts`, at the latest when the tests end.
+    """
 
     data_dir: Path
     port: int
@@ -47,16 +104,42 @@ class Platform:
     args: list[str] = field(default_factory=list)
     proc: subprocess.Popen | None = None
     started_pids: set[int] = field(default_factory=set)
+    account_prefix: str = field(default_factory=unique_prefix)
+
+    def __post_init__(self) -> None:
+        if os.geteuid() == 0 and not self.data_dir.is_symlink():
+            self.data_dir = reachable_data_dir(self.data_dir)
+        elif self.data_dir.is_symlink():
+            self.data_dir = self.data_dir.resolve()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self, timeout: float = 120) -> Platform:
-        cmd = [str(DESLAB_HUB), "up", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+    def account(self, user: str) -> str:
+        """The system account of hub user ``user``."""
+        return account_name(user, self.account_prefix)
+
+    def home(self, user: str) -> Path:
+        """The home directory of hub user ``user``."""
+        return self.data_dir / "users" / self.account(user)
+
+    def remove_accounts(self) -> list[str]:
+        """Delete this platform's system accounts and their homes."""
+        return remove_accounts(self.data_dir / "users") if os.geteuid() == 0 else []
+
+    def start(self, timeout: float = 120, env: dict[str, str] | None = None,
+              prefix: list[str] | None = None) -> Platform:
+        """Start ``deslab-hub up`` (behind ``prefix``, e.g. setpriv, if given)."""
+        cmd = [str(DESLAB_HUB), "up", "--port", str(self.port), "--data-dir", str(self.data_dir),
+               "--account-prefix", self.account_prefix]
+        if os.geteuid() == 0:
+            if self not in _PLATFORMS:
+                _PLATFORMS.append(self)
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            cmd + self.args, stdout=self.log, stderr=subprocess.STDOUT, env=venv_env(), cwd=REPO
+            (prefix or []) + cmd + self.args, stdout=self.log, stderr=subprocess.STDOUT,
+            env=env or venv_env(), cwd=REPO,
         )
         if self.wait_healthy(timeout, "deslab-hub up",
                              lambda: "DESlab is running at" in self.log_text()):
@@ -291,3 +374,37 @@ class Kernel:
             self.ws.close()
         finally:
             self.user.server_api("DELETE", f"api/kernels/{self.id}")
+
+
+class Terminal:
+    """A terminal of a user server (the lab's Terminal), driven over its websocket."""
+
+    def __init__(self, user: HubUser) -> None:
+        r = user.server_api("POST", "api/terminals")
+        assert r.status_code == 200, r.text
+        self.user = user
+        self.name = r.json()["name"]
+        ws_url = user.server_url.replace("http://", "ws://") + f"terminals/websocket/{self.name}"
+        self.ws = websocket.create_connection(
+            ws_url, header=[f"Authorization: token {user.token}"], timeout=60
+        )
+
+    def run(self, command: str, timeout: float = 60) -> str:
+        """Type ``command`` into the shell; return what it printed (up to a marker)."""
+        marker = uuid.uuid4().hex
+        self.ws.send(json.dumps(["stdin", f"{command}; echo {marker[:16]}''{marker[16:]}\r"]))
+        out = ""
+        deadline = time.monotonic() + timeout
+        while marker not in out:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no end of output in {timeout} s for {command!r}: {out!r}")
+            kind, *rest = json.loads(self.ws.recv())
+            if kind == "stdout":
+                out += rest[0]
+        return out[: out.index(marker)]
+
+    def close(self) -> None:
+        try:
+            self.ws.close()
+        finally:
+            self.user.server_api("DELETE", f"api/terminals/{self.name}")

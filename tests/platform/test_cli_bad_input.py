@@ -7,7 +7,14 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.platform.platform_helpers import DESLAB_HUB, REPO, VENV_BIN, free_port, venv_env
+from tests.platform.platform_helpers import (
+    DESLAB_HUB,
+    REPO,
+    VENV_BIN,
+    free_port,
+    make_reachable,
+    venv_env,
+)
 
 
 def run_up(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -92,6 +99,7 @@ def test_stopped_while_generating_the_demo_survey_leaves_nothing_half_written(
     import psutil
 
     data = tmp_path / "data"
+    make_reachable(tmp_path)  # as root, user accounts must reach the data directory
     proc = subprocess.Popen(
         [str(DESLAB_HUB), "up", "--port", str(free_port()), "--data-dir", str(data)],
         stdout=subprocess.PIPE,

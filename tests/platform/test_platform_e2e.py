@@ -108,7 +108,7 @@ def test_each_user_queries_the_demo_catalog_in_their_kernel(
         assert out["error"] is None, out.get("traceback")
         n, home, cwd = out["stdout"].split()
         assert int(n) == expected
-        assert Path(home) == platform.data_dir / "users" / u.name
+        assert Path(home) == platform.home(u.name)
         assert Path(cwd) == Path(home)
 
 
@@ -171,7 +171,7 @@ def test_query_job_from_a_kernel_lands_in_the_users_home(
     assert out["error"] is None, out.get("traceback")
     phase, job_id, *files = out["stdout"].split()
     assert phase == "COMPLETED"
-    job_dir = platform.data_dir / "users" / "alice" / "jobs" / job_id
+    job_dir = platform.home("alice") / "jobs" / job_id
     assert files and all((job_dir / f).is_file() for f in files)
     csv = [f for f in files if f.endswith(".csv")]
     assert csv, files
@@ -195,7 +195,7 @@ def requests_get_as(user: HubUser, url: str):
 
 def test_new_home_holds_the_tutorials(platform: Platform, users: dict[str, HubUser]) -> None:
     assert TUTORIALS, "extensions/deslab/deslab/tutorials/ holds no notebook"
-    home = platform.data_dir / "users" / "alice" / "tutorials"
+    home = platform.home("alice") / "tutorials"
     assert sorted(p.name for p in home.glob("*.ipynb")) == [p.name for p in TUTORIALS]
 
 

@@ -127,7 +127,7 @@ class APIHandler(RequestHandler):
     def jobs_root(self, owner: str) -> Path:
         s = self.ctx.settings
         try:
-            return home_dir(s.home_dir_template, owner, s.data_dir) / "jobs"
+            return home_dir(s.home_dir_template, owner, s.data_dir, s.account_prefix) / "jobs"
         except PathError as exc:
             raise ApiError(400, f"{exc}; the job service cannot store results for it") from None
 

@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+from deslab_hub.accounts import DEFAULT_PREFIX, account_name
 from deslab_hub.jobs.ids import is_valid_job_id
 
 # what a user name may look like when it becomes a directory name
@@ -23,17 +24,25 @@ class PathError(ValueError):
     """A user name, job id or result name that would leave the owner's directory."""
 
 
-def home_dir(template: str, username: str, data_dir: str) -> Path:
+def home_dir(template: str, username: str, data_dir: str,
+             account_prefix: str = DEFAULT_PREFIX) -> Path:
     """The home directory of ``username`` from ``template``.
+
+    ``{username}`` is the hub name, ``{account}`` its system account
+    (:func:`deslab_hub.accounts.account_name` with ``account_prefix``), ``{data_dir}`` the
+    data directory.
 
     Raises
     ------
     PathError
-        If the user name could not be a single directory name.
+        If the template uses the user name and it could not be a single directory name.
     """
-    if not SAFE_USERNAME.fullmatch(username) or username in (".", ".."):
+    if "{username}" in template and (
+        not SAFE_USERNAME.fullmatch(username) or username in (".", "..")
+    ):
         raise PathError(f"user name {username[:60]!r} cannot name a home directory")
-    return Path(template.format(username=username, data_dir=data_dir))
+    account = account_name(username, account_prefix) if "{account}" in template else ""
+    return Path(template.format(username=username, account=account, data_dir=data_dir))
 
 
 def job_dir(home: Path, job_id: str) -> Path:

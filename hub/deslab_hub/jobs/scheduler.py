@@ -90,7 +90,10 @@ class Scheduler:
     # -- starting -----------------------------------------------------------------------
 
     def jobs_root(self, owner: str) -> Path:
-        return home_dir(self.settings.home_dir_template, owner, self.settings.data_dir) / "jobs"
+        return home_dir(
+            self.settings.home_dir_template, owner, self.settings.data_dir,
+            self.settings.account_prefix,
+        ) / "jobs"
 
     def worker_env(self, job: JobRecord) -> dict[str, str]:
         env = {
@@ -144,7 +147,8 @@ class Scheduler:
             "output_dir": job.output_dir,
         }
         try:
-            if self.runner.name == "local":  # pods create it on the owner's volume
+            # pods create it on the owner's volume; run as the owner, the runner does
+            if self.runner.name == "local" and not self.settings.run_as_owner:
                 Path(job.output_dir).mkdir(parents=True, exist_ok=True)
             handle = await self.runner.start(job, spec, self.worker_env(job))
         except Exception as exc:

@@ -126,10 +126,11 @@ class JobServiceSettings(Configurable):
 
     home_dir_template = Unicode(
         "{data_dir}/users/{username}",
-        help="""Home directory of each user, with ``{username}`` and ``{data_dir}`` expanded;
-        default ``{data_dir}/users/{username}``, the homes of the local spawner. Results of job
-        ``<id>`` land in ``<home>/jobs/<id>/``. In the cluster, the path where the job service
-        mounts the users' volumes.""",
+        help="""Home directory of each user, with ``{username}``, ``{account}`` (the user's
+        system account, see ``account_prefix``) and ``{data_dir}`` expanded; default
+        ``{data_dir}/users/{username}``, the homes of the local spawner. Results of job ``<id>``
+        land in ``<home>/jobs/<id>/``. In the cluster, the path where the job service mounts the
+        users' volumes.""",
     ).tag(config=True)
 
     state_dir = Unicode(
@@ -140,6 +141,19 @@ class JobServiceSettings(Configurable):
     @default("state_dir")
     def _state_dir(self) -> str:
         return os.path.join(self.data_dir, "jobs-service")
+
+    run_as_owner = Bool(
+        False,
+        help="""Run each local worker as its owner's Unix account (the local platform started
+        as root sets it): the account is the one the local spawner created for the user
+        (``account_prefix``), its results are written by and belong to that account, and no
+        worker runs as root. Needs the service to run as root.""",
+    ).tag(config=True)
+    account_prefix = Unicode(
+        "dl-",
+        help="""Start of the system account names of the local platform; expands ``{account}``
+        in ``home_dir_template`` and names the account ``run_as_owner`` runs workers as.""",
+    ).tag(config=True)
 
     db_url = Unicode(
         help="""SQLAlchemy URL of the job database. Default ``sqlite:///{data_dir}/jobs.sqlite``;
@@ -380,8 +394,11 @@ class JobServiceSettings(Configurable):
     ).tag(config=True)
 
     def home_of(self, username: str) -> str:
-        """The home directory of ``username`` as a string (not yet checked)."""
-        return self.home_dir_template.format(username=username, data_dir=self.data_dir)
+        """The home directory of ``username`` as a string (``PathError`` if it cannot be)."""
+        from deslab_hub.jobs.paths import home_dir
+
+        return str(home_dir(self.home_dir_template, username, self.data_dir,
+                            self.account_prefix))
 
     def describe(self) -> dict[str, Any]:
         """The limits a user may want to know (``GET api/limits``)."""

@@ -5,18 +5,26 @@ argv list (never a shell), in a new session so that it and its children form one
 group, survive a restart of the service, and can be signalled together. The service records
 the worker's pid and the process start time (from ``/proc``) on the job, so a restarted
 service recognises its workers and never signals a recycled pid.
+
+With ``run_as_owner`` (the local platform started as root) every worker runs as its owner's
+Unix account (:mod:`deslab_hub.accounts`): the service creates ``~/jobs/<id>/`` for that
+account without following links the account made, hands it the worker's directory (spec and
+status files), and starts the worker with the account's uid, gid and groups; no standby pool
+is kept then, since a standby worker would not know whose it is.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
+from deslab_hub.accounts import Account, account_name, ensure_owned_subdirs, lookup
 from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.runners.base import WorkerHandle, WorkerStatus, read_status
 
@@ -45,6 +53,10 @@ class LocalRunner:
         self.host = socket.gethostname()
         self.root = Path(settings.state_dir) / "workers"
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if settings.run_as_owner:
+            # owners' workers reach their own directory below, nothing else
+            for path in (self.root.parent, self.root):
+                os.chmod(path, 0o711)
         self.procs: dict[str, subprocess.Popen] = {}
         self.pool: list[subprocess.Popen] = []
         self.fill_pool()
@@ -64,7 +76,7 @@ class LocalRunner:
     def fill_pool(self) -> None:
         """Start standby workers (``--standby``) up to ``worker_pool_size``."""
         self.pool = [p for p in self.pool if p.poll() is None]
-        while len(self.pool) < self.settings.worker_pool_size:
+        while not self.settings.run_as_owner and len(self.pool) < self.settings.worker_pool_size:
             with open(self.root / "standby.log", "ab") as log:
                 self.pool.append(subprocess.Popen(  # argv list, no shell
                     [self.settings.worker_python, "-m", "deslab.jobs.worker", "--standby",
@@ -98,14 +110,39 @@ class LocalRunner:
                     pass
         self.pool = []
 
+    def owner_account(self, job: JobRecord) -> Account:
+        """The owner's system account, after creating ``~/jobs/<id>/`` for it.
+
+        Raises
+        ------
+        RuntimeError
+            When the owner has no account yet (they never started a server) or its home is
+            not the job's.
+        """
+        name = account_name(job.owner, self.settings.account_prefix)
+        account = lookup(name)
+        output = Path(job.output_dir)
+        home = output.parent.parent
+        if account is None or account.uid == 0 or Path(account.home) != home:
+            raise RuntimeError(
+                f"{job.owner} has no system account with the home {home} yet; "
+                f"start your server once (log in) and submit the job again"
+            )
+        ensure_owned_subdirs(home, [output.parent.name, output.name], account)
+        return account
+
     async def start(self, job: JobRecord, spec: dict[str, Any], env: dict[str, str]
                     ) -> WorkerHandle:
+        account = self.owner_account(job) if self.settings.run_as_owner else None
         work = self.workdir(job.id)
+        if account is not None:
+            # a directory the owner had (an earlier attempt) may hold their links: start afresh
+            shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True, exist_ok=True, mode=0o700)
         spec_path, status_path = work / "spec.json", work / "status.json"
         status_path.unlink(missing_ok=True)
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        proc = self._hand_over({
+        proc = None if account is not None else self._hand_over({
             "spec": str(spec_path), "status": str(status_path), "log": str(work / "worker.log"),
             "cwd": spec["output_dir"], "env": env,
         })
@@ -114,7 +151,14 @@ class LocalRunner:
                 self.settings.worker_python, "-m", "deslab.jobs.worker",
                 "--spec", str(spec_path), "--status", str(status_path), "--grace", self._grace(),
             ]
+            as_owner: dict[str, Any] = {}
             with open(work / "worker.log", "ab") as log:
+                if account is not None:
+                    for path in (work, spec_path):
+                        os.chown(path, account.uid, account.gid)
+                    env = {**env, "USER": account.name, "LOGNAME": account.name}
+                    as_owner = {"user": account.uid, "group": account.gid,
+                                "extra_groups": account.groups}
                 proc = subprocess.Popen(  # argv list, no shell
                     argv,
                     stdin=subprocess.DEVNULL,
@@ -124,6 +168,7 @@ class LocalRunner:
                     cwd=spec["output_dir"],
                     start_new_session=True,
                     close_fds=True,
+                    **as_owner,
                 )
         self.fill_pool()
         self.procs[job.id] = proc
