@@ -16,7 +16,7 @@ help:
 	@echo "make kube    build the test cluster (kube-apiserver, controller-manager, kwok; make test does)"
 	@echo "make lint    ruff over the Python code"
 	@echo "make bench   run the benchmarks in tests/benchmarks"
-	@echo "make images  build the hub and notebook container images (docker or podman)"
+	@echo "make images  build the hub and notebook images (REGISTRY=... PUSH=1 pushes them)"
 
 setup:
 	@bash scripts/setup.sh
@@ -39,8 +39,9 @@ bench: setup
 	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements-bench.txt
 	@for b in tests/benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# make images [REGISTRY=registry.example.org/deslab] [TAG=...] [PUSH=1]
 images:
-	@bash scripts/build-images.sh
+	@REGISTRY="$(REGISTRY)" TAG="$(TAG)" PUSH="$(PUSH)" bash scripts/build-images.sh
 
 clean:
 	rm -rf $(VENV) node_modules .setup-stamp extensions/deslab/node_modules extensions/deslab/lib extensions/deslab/deslab/labextension

@@ -2,15 +2,21 @@
 # Build the DESlab container images (`make images`): images/hub and images/notebook.
 #
 #   scripts/build-images.sh [hub] [notebook]      (default: both)
+#   make images REGISTRY=registry.example.org/deslab PUSH=1
 #
 # Environment:
+#   REGISTRY       where the images go: REGISTRY/hub and REGISTRY/notebook (default: deslab,
+#                  local names only; DESlab publishes no images, so an install needs yours)
+#   TAG            image tag (default: <chart appVersion>-<short git sha>, as chartpress tags,
+#                  with -dirty when the tree has uncommitted changes)
+#   PUSH           1: push the images after building and print their digests
 #   ENGINE         docker or podman (default: whichever is installed, docker first)
-#   IMAGE_PREFIX   repository prefix (default deslab/ -> deslab/hub, deslab/notebook)
-#   TAG            image tag (default: the deslab version, 0.1.0)
+#   IMAGE_PREFIX   full repository prefix (default: REGISTRY/)
 #   BASE           base image (default docker.io/library/debian:bookworm-slim)
 #   PIP_CERT_FILE  a host CA bundle that pip inside the build must trust (podman: mounted)
 #   BUILD_ARGS     extra arguments for the build command (e.g. --isolation=chroot)
 #
+# At the end it prints the --set lines that install the chart with these images.
 # The build context of each image is staged in a temporary directory: the Containerfile,
 # the pinned requirements (images/*/requirements.txt, from images/pin_requirements.py),
 # wheels of our own distributions built offline from this tree, and the kernels.
@@ -29,10 +35,21 @@ if [ -z "$ENGINE" ]; then
   else die "neither docker nor podman is installed; install one (apt-get install podman)"; fi
 fi
 command -v "$ENGINE" >/dev/null 2>&1 || die "ENGINE=$ENGINE is not installed"
-IMAGE_PREFIX=${IMAGE_PREFIX:-deslab/}
-TAG=${TAG:-0.1.0}
+REGISTRY=${REGISTRY:-deslab}
+IMAGE_PREFIX=${IMAGE_PREFIX:-${REGISTRY%/}/}
+if [ -z "${TAG:-}" ]; then
+  # The chart's appVersion (the tag its images default to) plus the commit, so every build
+  # of a different tree gets a different tag.
+  version=$(awk -F'"' '/^appVersion:/ {print $2}' helm-chart/deslab/Chart.yaml)
+  [ -n "$version" ] || die "helm-chart/deslab/Chart.yaml has no quoted appVersion"
+  sha=$(git rev-parse --short=7 HEAD 2>/dev/null || echo nogit)
+  TAG="$version-$sha"
+  [ -z "$(git status --porcelain 2>/dev/null)" ] || TAG="$TAG-dirty"
+fi
+PUSH=${PUSH:-0}
 BASE=${BASE:-docker.io/library/debian:bookworm-slim}
 IMAGES=("$@")
+declare -A digests=()
 [ ${#IMAGES[@]} -gt 0 ] || IMAGES=(hub notebook)
 
 [ -x "$PY" ] || bash scripts/setup.sh
@@ -74,5 +91,27 @@ for image in "${IMAGES[@]}"; do
   "$ENGINE" "${args[@]}" "$ctx"
   rm -rf "$ctx"
   trap - EXIT
+  if [ "$PUSH" = 1 ]; then
+    ref="${IMAGE_PREFIX}${image}:${TAG}"
+    say "pushing $ref"
+    if [ "$ENGINE" = podman ]; then
+      digestfile=$(mktemp)
+      podman push --digestfile "$digestfile" "$ref"
+      digests[$image]=$(cat "$digestfile")
+      rm -f "$digestfile"
+    else
+      docker push "$ref"
+      digests[$image]=$(docker image inspect --format '{{index .RepoDigests 0}}' "$ref" | sed 's/.*@//')
+    fi
+  fi
 done
 say "done: ${IMAGES[*]}"
+
+# The chart values for these images (hub image: hub and job service; notebook image: user
+# servers, job workers and Dask).
+echo "Install or upgrade the chart with:"
+for image in "${IMAGES[@]}"; do
+  key=$image; [ "$image" = notebook ] && key=singleuser
+  echo "  --set $key.image.repository=${IMAGE_PREFIX}${image} --set $key.image.tag=$TAG${digests[$image]:+ --set $key.image.digest=${digests[$image]}}"
+done
+[ "$PUSH" = 1 ] || echo "(after pushing them: make images REGISTRY=<registry>/deslab PUSH=1)"

@@ -7,17 +7,29 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import helm_python as helm
 import yaml
+from helm_python import _native as helm_native
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm-chart" / "deslab"
 RELEASE = "dl"
 NAMESPACE = "sci"
 KUBE_VERSION = "1.30.0"
+APP_VERSION = str(yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"])
+#: The registry the tests' installs name (DESlab publishes no images, so the chart refuses
+#: to render without a repository); tags default to the chart's appVersion.
+REGISTRY = "registry.example.org/deslab"
+IMAGES: dict[str, Any] = {"hub": {"image": {"repository": f"{REGISTRY}/hub"}},
+                          "singleuser": {"image": {"repository": f"{REGISTRY}/notebook"}}}
+NOTEBOOK_IMAGE = f"{REGISTRY}/notebook:{APP_VERSION}"
+#: API versions an offline render assumes the cluster serves (as `helm template
+#: --api-versions`): the dask-kubernetes operator's, which dask.enabled requires.
+API_VERSIONS = ["kubernetes.dask.org/v1", "kubernetes.dask.org/v1/DaskCluster"]
 
 # Credentials given in values: none may appear in a ConfigMap or in plain env.
 SENTINELS = {
@@ -146,11 +158,36 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def render(values: dict[str, Any], *, release: str = RELEASE) -> dict[str, str]:
-    """Every rendered template of the chart: path -> text."""
+def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` deep-merged over ``base`` (neither is changed)."""
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def with_images(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the image repositories an install needs (given ones win)."""
+    return merged(IMAGES, values)
+
+
+def render(values: dict[str, Any], *, release: str = RELEASE, images: bool = True,
+           api_versions: list[str] = API_VERSIONS) -> dict[str, str]:
+    """Every rendered template of the chart: path -> text (offline, as ``helm template
+    --api-versions`` with ``api_versions``); ``images=False`` leaves the image repositories
+    as given."""
+    if images:
+        values = with_images(values)
     with helm.Chart.load(CHART) as chart:
         chart.validate_schema(chart.merge_values(values))
-        return chart.render(values, name=release, namespace=NAMESPACE, is_install=True)
+        # Chart.render has no api_versions argument; the SDK's C call takes the option.
+        options = {"name": release, "namespace": NAMESPACE, "is_install": True,
+                   "api_versions": api_versions}
+        return json.loads(helm_native.call_string(
+            "helm_render", chart._raw(), json.dumps(values), json.dumps(options)))
 
 
 def manifests(values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from tests.imports import cycles, import_graph
 
 VALUES: dict[str, Any] = {
     "release": {"name": "r1", "fullname": "r1-deslab", "namespace": "sci"},
-    "singleuser": {"image": {"repository": "deslab/notebook", "tag": "0.1.0"}},
+    "singleuser": {"image": {"repository": "registry.example.org/deslab/notebook",
+                              "tag": "2.0.0-abc1234"}},
     "auth": {
         "type": "generic",
         "generic": {"authorizeUrl": "https://id.example.org/auth",
@@ -64,7 +65,7 @@ def test_cluster_config_from_literal_values() -> None:
         },
         "KubeSpawner": {
             "namespace": "sci",
-            "image": "deslab/notebook:0.1.0",
+            "image": "registry.example.org/deslab/notebook:2.0.0-abc1234",
             "image_pull_policy": "IfNotPresent",
             "image_pull_secrets": [],
             "cmd": ["jupyterhub-singleuser"],

@@ -22,6 +22,7 @@ from tests.chart.chart_helpers import (
     CASES,
     KUBE_VERSION,
     NAMESPACE,
+    NOTEBOOK_IMAGE,
     RELEASE,
     ROOT,
     SENTINELS,
@@ -228,7 +229,7 @@ async def test_hub_loads_chart_config_and_spawns_valid_pod(
         assert env["DESLAB_DASK_MODE"] == "kubernetes"
         assert env["DESLAB_DASK_MAX_WORKERS"] == "16"
         assert env["DESLAB_DASK_WORKER_MEMORY"] == "8Gi"
-        assert env["DESLAB_DASK_IMAGE"] == "deslab/notebook:0.1.0"
+        assert env["DESLAB_DASK_IMAGE"] == NOTEBOOK_IMAGE
         assert env["DESLAB_DASK_NAMESPACE"] == NAMESPACE
     else:
         assert not spec.get("serviceAccountName")

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import deslab
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +97,7 @@ def test_deslab_imports_inside_the_image(container: str) -> None:
     out = inside(container, "python", "-c",
                  "import deslab, deslab.catalog, sys; print(deslab.__version__, sys.prefix)")
     version, prefix = out.split()
-    assert version == "0.1.0"
+    assert version == deslab.__version__  # the wheel built from this tree
     assert prefix == "/opt/deslab/venv"
 
 
@@ -116,7 +117,8 @@ def test_image_runs_as_jovyan_with_the_lab_extension(container: str) -> None:
     assert inside(container, "id", "-u").strip() == "1000"
     assert inside(container, "sh", "-c", "echo $HOME").strip() == "/home/jovyan"
     labext = inside(container, "sh", "-c", "jupyter labextension list 2>&1")
-    assert "deslab v0.1.0 \x1b[32menabled" in labext or "deslab v0.1.0 enabled" in labext
+    plain = labext.replace("\x1b[32m", "").replace("\x1b[0m", "")
+    assert f"deslab v{deslab.__version__} enabled" in plain
     server = inside(container, "sh", "-c", "jupyter server extension list 2>&1")
     assert "deslab enabled" in server.replace("\x1b[32m", "").replace("\x1b[0m", "")
     assert inside(container, "sh", "-c", "command -v jupyterhub-singleuser").strip()
@@ -126,7 +128,7 @@ def test_image_runs_as_jovyan_with_the_lab_extension(container: str) -> None:
 
 
 def test_hub_image_loads_the_chart_config(tmp_path: Path) -> None:
-    from tests.chart.chart_helpers import CASES, find, manifests, secret_values
+    from tests.chart.chart_helpers import CASES, NOTEBOOK_IMAGE, find, manifests, secret_values
 
     build("hub")
     docs = manifests(CASES["everything"])
@@ -147,7 +149,7 @@ def test_hub_image_loads_the_chart_config(tmp_path: Path) -> None:
             "print(app.spawner_class.__name__, app.authenticator_class.__name__, "
             "sorted(s['name'] for s in app.services), app.config.KubeSpawner.image)")
         assert out.split() == ["KubeSpawner", "GenericOAuthenticator", "['idle-culler',",
-                               "'jobs']", "deslab/notebook:0.1.0"]
+                               "'jobs']", NOTEBOOK_IMAGE]
         assert inside(ctr, "id", "-u").strip() == "1000"
         inside(ctr, "python", "-m", "jupyterhub_idle_culler", "--help")
         inside(ctr, "python", "-c", "import deslab_hub.jobs.app, kubernetes_asyncio")

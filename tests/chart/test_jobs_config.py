@@ -17,7 +17,14 @@ from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.runners.kubernetes import KubernetesRunner
 from traitlets.config.loader import JSONFileConfigLoader
 
-from tests.chart.chart_helpers import CASES, KUBE_VERSION, NAMESPACE, SENTINELS, find
+from tests.chart.chart_helpers import (
+    CASES,
+    KUBE_VERSION,
+    NAMESPACE,
+    NOTEBOOK_IMAGE,
+    SENTINELS,
+    find,
+)
 
 
 @pytest.mark.parametrize("case", ["defaults", "everything", "openstack"])
@@ -35,7 +42,7 @@ def test_job_pods_from_chart_config(case: str, rendered: dict, tmp_path: Path) -
     assert manifest["metadata"]["namespace"] == NAMESPACE
     pod = manifest["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert container["image"] == "deslab/notebook:0.1.0"
+    assert container["image"] == NOTEBOOK_IMAGE
     assert pod["automountServiceAccountToken"] is False
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     env = {e["name"]: e.get("value") for e in container["env"]}

@@ -21,7 +21,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.resource import ResourceList
 
-from tests.chart.chart_helpers import CASES, CHART
+from tests.chart.chart_helpers import CASES, CHART, with_images
 from tests.cluster.live_api import LiveCluster
 
 pytestmark = pytest.mark.cluster
@@ -95,7 +95,7 @@ def _run_helm_test(cluster: LiveCluster, config: helm.Config, release: str, name
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_install_upgrade_rollback_test_uninstall(case, kube_cluster: LiveCluster):
-    values = CASES[case]
+    values = with_images(CASES[case])
     if values.get("dask", {}).get("enabled"):
         kube_cluster.install_crds([yaml.safe_load((DASK_CRDS / f"{name}.yaml").read_text())
                                    for name in ("daskcluster", "daskworkergroup",
@@ -185,7 +185,7 @@ def test_generated_secrets_differ_per_install_and_a_missing_key_is_added(kube_cl
     for which in ("a", "b"):
         namespace = kube_cluster.create_namespace(f"secrets-{which}")
         with helm.Config(kubeconfig_path=kube_cluster.kubeconfig, namespace=namespace) as cfg:
-            cfg.install(CHART, "dl", {}, namespace=namespace, timeout=120)
+            cfg.install(CHART, "dl", with_images({}), namespace=namespace, timeout=120)
             data[which] = (namespace, core.read_namespaced_secret("dl-deslab-hub-secret",
                                                                  namespace).data)
     # Each install generates its own values.
@@ -198,7 +198,7 @@ def test_generated_secrets_differ_per_install_and_a_missing_key_is_added(kube_cl
     core.patch_namespaced_secret("dl-deslab-hub-secret", namespace,
                                  [{"op": "remove", "path": "/data/culler-api-token"}])
     with helm.Config(kubeconfig_path=kube_cluster.kubeconfig, namespace=namespace) as cfg:
-        cfg.upgrade(CHART, "dl", {}, namespace=namespace, timeout=120)
+        cfg.upgrade(CHART, "dl", with_images({}), namespace=namespace, timeout=120)
     upgraded = core.read_namespaced_secret("dl-deslab-hub-secret", namespace).data
     for key in ("cookie-secret", "proxy-token", "jobs-api-token"):
         assert upgraded[key] == old[key]

@@ -53,18 +53,34 @@ deslab.org/release: {{ .Release.Name }}
 
 {{/* Images ----------------------------------------------------------------------------- */}}
 
-{{- define "deslab.image" -}}
-{{- printf "%s:%s" .repository .tag }}
+{{- /* The reference of an image: repository, then :tag (default: the chart's appVersion, the
+       version `make images` builds from the same commit as the chart), then @digest if set.
+       Called with (dict "image" <image values> "root" $). */}}
+{{- define "deslab.imageRef" -}}
+{{- $tag := .image.tag | default .root.Chart.AppVersion }}
+{{- printf "%s:%s" .image.repository $tag }}
+{{- with .image.digest }}@{{ . }}{{ end }}
 {{- end }}
 
+{{- define "deslab.hub.image" -}}
+{{- include "deslab.imageRef" (dict "image" .Values.hub.image "root" .) }}
+{{- end }}
+
+{{- define "deslab.proxy.image" -}}
+{{- include "deslab.imageRef" (dict "image" .Values.proxy.image "root" .) }}
+{{- end }}
+
+{{- /* The job service runs from the hub image unless jobs.image names another. */}}
 {{- define "deslab.jobs.image" -}}
-{{- $repo := .Values.jobs.image.repository | default .Values.hub.image.repository }}
-{{- $tag := .Values.jobs.image.tag | default .Values.hub.image.tag }}
-{{- printf "%s:%s" $repo $tag }}
+{{- if .Values.jobs.image.repository }}
+{{- include "deslab.imageRef" (dict "image" .Values.jobs.image "root" .) }}
+{{- else }}
+{{- include "deslab.hub.image" . }}
+{{- end }}
 {{- end }}
 
 {{- define "deslab.notebook.image" -}}
-{{- include "deslab.image" .Values.singleuser.image }}
+{{- include "deslab.imageRef" (dict "image" .Values.singleuser.image "root" .) }}
 {{- end }}
 
 {{- define "deslab.imagePullSecrets" -}}
@@ -199,6 +215,7 @@ seccompProfile:
       "dask" (dict "image" (include "deslab.dask.image" .)
                    "serviceAccount" (include "deslab.dask.serviceAccount" .)
                    "priorityClass" (include "deslab.dask.clusterScopedName" .))
+      "notebookImage" (include "deslab.notebook.image" .)
       "imagePullSecrets" .Values.imagePullSecrets) }}
 {{- toYaml $v }}
 {{- end }}

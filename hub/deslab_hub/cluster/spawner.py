@@ -14,7 +14,7 @@ from typing import Any
 
 from traitlets.config import Config
 
-from deslab_hub.cluster.values import ChartValuesError, get, image_ref, release
+from deslab_hub.cluster.values import ChartValuesError, get, release
 
 CATALOG_SECRET_DIR = "/etc/deslab/catalog"
 CATALOG_PASSWORD_FILE = f"{CATALOG_SECRET_DIR}/password"
@@ -81,7 +81,7 @@ def singleuser_environment(values: Mapping[str, Any]) -> dict[str, str]:
         env.update({
             "DESLAB_DASK_MODE": "kubernetes",
             "DESLAB_DASK_IMAGE": pinned.get("image") or dask.get("image")
-            or image_ref(values, "singleuser.image"),
+            or rel["notebookImage"],
             "DESLAB_DASK_NAMESPACE": rel["namespace"],
             "DESLAB_DASK_RELEASE": rel["name"],
             "DESLAB_DASK_SERVICE_ACCOUNT": pinned.get("serviceAccount")
@@ -128,7 +128,7 @@ def configure_spawner(c: Config, values: Mapping[str, Any]) -> None:
     c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
     k = c.KubeSpawner
     k.namespace = rel["namespace"]
-    k.image = image_ref(values, "singleuser.image")
+    k.image = rel["notebookImage"]
     k.image_pull_policy = get(values, "singleuser.image.pullPolicy", "IfNotPresent")
     k.image_pull_secrets = list(rel["imagePullSecrets"])
     k.cmd = ["jupyterhub-singleuser"]

@@ -47,6 +47,7 @@ def release(values: Mapping[str, Any]) -> dict[str, Any]:
     rel.setdefault("catalogSecretKey", "password")
     rel.setdefault("singleuserServiceAccount", f"{full}-singleuser")
     rel.setdefault("imagePullSecrets", values.get("imagePullSecrets") or [])
+    rel.setdefault("notebookImage", image_ref(values, "singleuser.image"))
     return rel
 
 
@@ -72,9 +73,11 @@ def catalog_url(values: Mapping[str, Any]) -> str:
 
 
 def image_ref(values: Mapping[str, Any], key: str) -> str:
-    """``repository:tag`` of the image at ``key``."""
+    """``repository:tag[@digest]`` of the image at ``key``, for values without the chart's
+    ``release.notebookImage`` (which the chart resolves, tag defaulting to its appVersion)."""
     img = get(values, key, {})
-    return f"{img.get('repository', 'deslab/notebook')}:{img.get('tag', 'latest')}"
+    ref = f"{img.get('repository') or 'deslab/notebook'}:{img.get('tag') or 'latest'}"
+    return f"{ref}@{img['digest']}" if img.get("digest") else ref
 
 
 def hub_settings(values: Mapping[str, Any], secrets: Mapping[str, str]) -> PlatformSettings:
