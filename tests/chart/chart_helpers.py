@@ -174,8 +174,8 @@ def with_images(values: dict[str, Any]) -> dict[str, Any]:
     return merged(IMAGES, values)
 
 
-def render(values: dict[str, Any], *, release: str = RELEASE, images: bool = True,
-           api_versions: list[str] = API_VERSIONS) -> dict[str, str]:
+def render(values: dict[str, Any], *, release: str = RELEASE, namespace: str = NAMESPACE,
+           images: bool = True, api_versions: list[str] = API_VERSIONS) -> dict[str, str]:
     """Every rendered template of the chart: path -> text (offline, as ``helm template
     --api-versions`` with ``api_versions``); ``images=False`` leaves the image repositories
     as given."""
@@ -184,7 +184,7 @@ def render(values: dict[str, Any], *, release: str = RELEASE, images: bool = Tru
     with helm.Chart.load(CHART) as chart:
         chart.validate_schema(chart.merge_values(values))
         # Chart.render has no api_versions argument; the SDK's C call takes the option.
-        options = {"name": release, "namespace": NAMESPACE, "is_install": True,
+        options = {"name": release, "namespace": namespace, "is_install": True,
                    "api_versions": api_versions}
         return json.loads(helm_native.call_string(
             "helm_render", chart._raw(), json.dumps(values), json.dumps(options)))

@@ -13,7 +13,16 @@ from typing import Any
 import helm_python as helm
 import pytest
 
-from tests.chart.chart_helpers import CASES, CHART, NAMESPACE, RELEASE, find, manifests, render
+from tests.chart.chart_helpers import (
+    CASES,
+    CHART,
+    NAMESPACE,
+    NOTEBOOK_IMAGE,
+    RELEASE,
+    find,
+    manifests,
+    render,
+)
 
 FULL = f"{RELEASE}-deslab"
 
@@ -78,7 +87,7 @@ def test_admission_policies_pin_the_chart_values(rendered: dict) -> None:
     # values of CASES["everything"]: 16 workers of 2 cores and 8Gi, the notebook image
     assert "variables.worker.replicas <= 16" in text
     assert 'quantity(\\"2\\")' in text and 'quantity(\\"8Gi\\")' in text
-    assert '\\"deslab/notebook:' in text
+    assert f'\\"{NOTEBOOK_IMAGE}\\"' in text
     assert "runAsUser == 1000" in text
     pods = find(docs, "ValidatingAdmissionPolicyBinding", "-dask-pods")
     assert pods["spec"]["matchResources"]["objectSelector"]["matchExpressions"] == [

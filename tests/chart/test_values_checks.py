@@ -41,7 +41,7 @@ def test_values_that_cannot_work_fail_with_what_to_set(values, names, to_set):
 
 
 def test_dask_without_the_operators_api_fails_with_how_to_install_it():
-    values = {"dask": {"enabled": True}}
+    values = {"dask": {"enabled": True}, "networkPolicy": {"kubeApiCIDRs": ["10.0.0.1/32"]}}
     message = render_error(values, api_versions=[])
     assert "dask.enabled" in message and "kubernetes.dask.org/v1" in message
     assert "dask-kubernetes-operator" in message

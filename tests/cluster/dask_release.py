@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import dask_kubernetes
-import helm_python as helm
 import kubernetes.client
 import yaml
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 
-from tests.chart.chart_helpers import CHART
+from tests.chart.chart_helpers import render
 from tests.cluster.live_api import ISSUER, LiveCluster
 
 CRD_DIR = (Path(dask_kubernetes.__file__).parent / "operator" / "deployment" / "helm"
@@ -109,9 +108,8 @@ class Release:
 def apply_release(cluster: LiveCluster, namespace: str, values: dict[str, Any],
                   name: str = "dl") -> Release:
     """Render the chart into ``namespace`` and create its access objects as the admin."""
-    with helm.Chart.load(CHART) as chart:
-        chart.validate_schema(chart.merge_values(values))
-        rendered = chart.render(values, name=name, namespace=namespace, is_install=True)
+    # offline, as `helm template --api-versions` with the Dask operator's API
+    rendered = render(values, release=name, namespace=namespace)
     docs = [d for path, text in sorted(rendered.items()) if path.endswith(".yaml")
             for d in yaml.safe_load_all(text) if d and d["kind"] in ACCESS_KINDS]
     dyn = DynamicClient(cluster.admin_client())
