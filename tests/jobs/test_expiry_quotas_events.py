@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,22 +23,31 @@ def test_concurrency_and_disk_quotas_answer_429_and_spare_other_users(jobsx) -> 
     r = fay.post("/jobs", json={"type": "query", "sql": "SELECT 1 AS X FROM DR2_MAIN"})
     assert r.status_code == 429
     assert "max_active_per_user = 2" in r.json()["error"] and "cancel" in r.json()["error"]
-    big = gus.submit(sql="SELECT * FROM DR2_MAIN WHERE ROWNUM <= 2000", output="big.fits")
-    assert gus.wait(big["id"], timeout=60)["phase"] == "COMPLETED"  # fay's limit is fay's
+    small = gus.submit(sql="SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 200", output="small.csv")
+    assert gus.wait(small["id"], timeout=60)["phase"] == "COMPLETED"  # fay's limit is fay's
     fay.post(f"/jobs/{slow[0]['id']}/cancel")
     fay.wait(slow[0]["id"])
     assert fay.post("/jobs", json={"type": "query", "sql": "SELECT 1 AS X"}).status_code == 201
     fay.post(f"/jobs/{slow[1]['id']}/cancel")
 
-    time.sleep(5.5)  # the disk usage is cached for a few seconds
+    # gus's quota holds while writing: a result larger than his share stops with the reason
+    big = gus.submit(sql="SELECT * FROM DR2_MAIN WHERE ROWNUM <= 2000", output="big.fits")
+    done = gus.wait(big["id"], timeout=60)
+    assert done["phase"] == "ERROR" and "disk_quota_bytes = 60.0 kB" in done["error"], done
+    used = gus.get(f"/jobs/{small['id']}").json()["results_bytes"]
+    assert 0 < used and gus.get("/limits").json()["disk_used_bytes"] == used
+    # the operator lowers the quota below what gus's results hold: new jobs answer 429
+    svc.stop()
+    svc.settings["DESLAB_JOBS_DISK_QUOTA_BYTES"] = "1000"
+    svc.start()
     r = gus.post("/jobs", json={"type": "query", "sql": "SELECT 1 AS X"})
     assert r.status_code == 429
     err = r.json()["error"]
     assert "disk quota" in err and "disk_quota_bytes" in err and "Delete" in err
-    assert gus.delete(f"/jobs/{big['id']}").status_code == 204
+    assert gus.delete(f"/jobs/{small['id']}").status_code == 204
     assert gus.post("/jobs", json={"type": "query", "sql": "SELECT 1 AS X"}).status_code == 201
     limits = gus.get("/limits").json()
-    assert limits["max_active_per_user"] == 2 and limits["disk_quota_bytes"] == 60000
+    assert limits["max_active_per_user"] == 2 and limits["disk_quota_bytes"] == 1000
 
 
 class Inbox:

@@ -173,3 +173,62 @@ def test_a_job_past_its_execution_duration_is_stopped_with_a_reason(mallory: Cli
     assert done["phase"] == "ERROR"
     assert "execution duration of 2 s" in done["error"] and "execution_duration" in done["error"]
     assert done["duration"] < 30
+
+
+def _gone(pid: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_worker_ignoring_sigterm_is_killed_after_the_grace_and_aborted(
+        hub: Hub, mallory: Client) -> None:
+    job = mallory.submit(sql=SLOW_SQL, output="stuck.csv")
+    mallory.wait(job["id"], phases=("EXECUTING",))
+    pid = _worker_pid(hub, job["id"])
+    os.killpg(pid, signal.SIGSTOP)  # a hung worker: SIGTERM stays pending, nothing runs
+    try:
+        t0 = time.monotonic()
+        assert mallory.post(f"/jobs/{job['id']}/cancel").status_code == 202
+        done = mallory.wait(job["id"], timeout=40)
+        took = time.monotonic() - t0
+    finally:
+        try:
+            os.killpg(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert done["phase"] == "ABORTED" and done["error"] == "the job was cancelled", done
+    assert 4 <= took < 4 + 15, took  # SIGKILL once cancel_grace (4 s here) has passed
+    assert _gone(pid), "the worker still runs"
+    assert not (hub.root / "data/users/mallory/jobs" / job["id"]).exists()
+
+
+def test_a_worker_whose_heartbeat_stops_ends_in_error_with_the_reason(jobsx) -> None:
+    svc = jobsx(DESLAB_JOBS_HEARTBEAT_TIMEOUT="3").start()
+    nia = svc.client("nia")
+    job = nia.submit(sql=SLOW_SQL, output="hb.csv")
+    nia.wait(job["id"], phases=("EXECUTING",))
+    status = svc.data_dir / "jobs-service" / "workers" / job["id"] / "status.json"
+    deadline = time.monotonic() + 30
+    while not status.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    pid = int(json.loads(status.read_text())["pid"])
+    os.killpg(pid, signal.SIGSTOP)  # alive, but no heartbeat any more
+    try:
+        done = nia.wait(job["id"], timeout=40)
+    finally:
+        try:
+            os.killpg(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert done["phase"] == "ERROR", done
+    assert "stopped reporting" in done["error"] and "heartbeat_timeout = 3 s" in done["error"]
+    assert _gone(pid)

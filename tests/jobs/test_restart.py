@@ -89,3 +89,42 @@ def test_queued_jobs_of_a_crashed_service_run_after_restart(jobsx) -> None:
         assert done["phase"] == "COMPLETED", done
     ids = [j["id"] for j in erin.get("/jobs").json()["jobs"]]
     assert len(ids) == len(set(ids)) == 4  # nothing lost or duplicated
+
+
+def test_a_cancel_and_a_delete_pending_at_a_crash_are_finished_after_restart(jobsx) -> None:
+    svc = jobsx(DESLAB_JOBS_MAX_RUNNING="2", DESLAB_JOBS_CANCEL_GRACE="4").start()
+    ola = svc.client("ola")
+    cancelled = ola.submit(sql=SLOW_SQL, output="c.csv", name="to cancel")
+    deleted = ola.submit(sql=SLOW_SQL, output="d.csv", name="to delete")
+    ola.wait(cancelled["id"], phases=("EXECUTING",))
+    ola.wait(deleted["id"], phases=("EXECUTING",))
+    pids = [_pid(svc, cancelled["id"]), _pid(svc, deleted["id"])]
+    for pid in pids:  # hung workers: the SIGTERMs stay pending
+        os.killpg(pid, signal.SIGSTOP)
+    try:
+        assert ola.post(f"/jobs/{cancelled['id']}/cancel").status_code == 202
+        assert ola.delete(f"/jobs/{deleted['id']}").status_code == 204
+        assert ola.get(f"/jobs/{deleted['id']}").status_code == 404  # gone for the user now
+        svc.kill()  # both only requested: the workers still run
+        assert all(_alive(pid) for pid in pids)
+        svc.start()
+        done = ola.wait(cancelled["id"], timeout=40)
+        assert done["phase"] == "ABORTED" and done["error"] == "the job was cancelled", done
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in pids):
+            assert time.monotonic() < deadline, "a worker was left running (an orphan)"
+            time.sleep(0.1)
+        folder = svc.data_dir / "users" / "ola" / "jobs" / deleted["id"]
+        deadline = time.monotonic() + 10
+        while folder.exists():
+            assert time.monotonic() < deadline, "the deleted job's files are still there"
+            time.sleep(0.1)
+        assert ola.get(f"/jobs/{deleted['id']}").status_code == 404
+        ids = {j["id"] for j in ola.get("/jobs").json()["jobs"]}
+        assert ids == {cancelled["id"]}
+    finally:
+        for pid in pids:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

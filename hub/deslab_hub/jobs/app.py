@@ -43,6 +43,11 @@ def database_url(settings: JobServiceSettings) -> str:
     return url
 
 
+def make_web_app(ctx: Context, **settings: Any) -> TornadoApplication:
+    """The service's tornado application: the API routes of :func:`handlers.routes`."""
+    return TornadoApplication(routes(ctx), **settings)
+
+
 class JobServiceApp(Application):
     """The DESlab job service."""
 
@@ -88,7 +93,7 @@ class JobServiceApp(Application):
         identity = HubIdentity(s.admin_users, self.log) if os.environ.get(
             "JUPYTERHUB_API_TOKEN") else None
         ctx = Context(s, store, scheduler, events, Quotas(s, store), identity, self.log)
-        web = TornadoApplication(routes(ctx), log_function=self._log_request)
+        web = make_web_app(ctx, log_function=self._log_request)
         server = HTTPServer(web, max_body_size=2 * s.max_body_bytes, xheaders=True)
         server.listen(s.port, s.ip)
         scheduler.start()

@@ -137,7 +137,8 @@ class APIHandler(RequestHandler):
             raise ApiError(404, "no such job: job ids are 32 lowercase hex digits, as "
                                 "returned when the job was created")
         job = self.ctx.store.get_job(job_id)
-        if job is None or not (job.owner == self.caller.name or self.caller.admin):
+        if job is None or job.deleting or not (
+                job.owner == self.caller.name or self.caller.admin):
             raise ApiError(404, f"no job {job_id} among your jobs")
         return job
 
@@ -213,11 +214,11 @@ class TypesHandler(APIHandler):
 
 class LimitsHandler(APIHandler):
     def get(self) -> None:
-        root = self.jobs_root(self.caller.name)
+        self.jobs_root(self.caller.name)  # a user name that cannot have storage: 400
         self.write_json({
             **self.ctx.settings.describe(),
             "active_jobs": self.ctx.store.count_active(self.caller.name),
-            "disk_used_bytes": self.ctx.quotas.disk_usage(self.caller.name, root),
+            "disk_used_bytes": self.ctx.quotas.disk_usage(self.caller.name),
         })
 
 
@@ -279,7 +280,7 @@ class JobsHandler(APIHandler):
         owner = self.caller.name
         root = self.jobs_root(owner)
         try:
-            self.ctx.quotas.check_create(owner, root)
+            self.ctx.quotas.check_create(owner)
         except QuotaExceeded as exc:
             raise ApiError(429, str(exc)) from None
         job_id = new_job_id()
@@ -307,7 +308,6 @@ class JobHandler(APIHandler):
     async def delete(self, job_id: str) -> None:
         job = self.visible_job(job_id)
         await self.ctx.scheduler.delete_job(job)
-        self.ctx.quotas.forget(job.owner)
         self.set_status(204)
         self.finish()
 

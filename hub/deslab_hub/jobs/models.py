@@ -70,6 +70,15 @@ class JobRecord(Base):
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     worker_ref: Mapped[str | None] = mapped_column(Text, nullable=True)
     heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # a stop (cancel, execution duration, unreadable report) recorded before the worker is
+    # signalled: the phase it ends in and why; a restarted service finishes it
+    stop_phase: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    stop_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stop_requested: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # deleted while its worker ran: hidden now, record and files removed once it is gone
+    deleting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # bytes of the owner's disk quota this running job may write (None: no quota)
+    reserved_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class EventRecord(Base):

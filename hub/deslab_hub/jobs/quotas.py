@@ -1,12 +1,9 @@
-"""Per-user limits checked when a job is created; exceeding one answers 429."""
+"""Per-user limits: checked when a job is created (429 beyond) and when it starts (budget)."""
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
-from deslab_hub.jobs.paths import tree_bytes
 from deslab_hub.jobs.store import Store
 
 
@@ -23,28 +20,25 @@ def human_bytes(n: float) -> str:
 
 
 class Quotas:
-    """Concurrent-job and disk limits of each user."""
+    """Concurrent-job and disk limits of each user.
 
-    def __init__(self, settings: Any, store: Store, cache_seconds: float = 5.0) -> None:
+    Disk use is counted from the job records, never by walking the user's storage: the
+    results of completed jobs plus the bytes every executing job has reserved (its budget,
+    which its worker enforces per write batch; see ``Scheduler._budget``). No cache can be
+    stale, and jobs running at once cannot together pass the quota. A new job is refused
+    (429) once completed results fill the quota; while running jobs hold the room, it is
+    accepted and waits.
+    """
+
+    def __init__(self, settings: Any, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.cache_seconds = cache_seconds
-        self._usage: dict[str, tuple[float, int]] = {}
 
-    def disk_usage(self, username: str, jobs_root: Path) -> int:
-        """Bytes under the user's ``~/jobs`` (cached for a few seconds)."""
-        hit = self._usage.get(username)
-        now = time.monotonic()
-        if hit and now - hit[0] < self.cache_seconds:
-            return hit[1]
-        used = tree_bytes(jobs_root) if jobs_root.is_dir() else 0
-        self._usage[username] = (now, used)
-        return used
+    def disk_usage(self, username: str) -> int:
+        """Bytes of ``username``'s quota in use (completed results + running reservations)."""
+        return self.store.quota_used(username)
 
-    def forget(self, username: str) -> None:
-        self._usage.pop(username, None)
-
-    def check_create(self, username: str, jobs_root: Path) -> None:
+    def check_create(self, username: str) -> None:
         """Raise :class:`QuotaExceeded` if ``username`` may not create a job now."""
         limit = self.settings.max_active_per_user
         active = self.store.count_active(username)
@@ -56,18 +50,11 @@ class Quotas:
             )
         quota = self.settings.disk_quota_bytes
         if quota:
-            used = self.disk_usage(username, jobs_root)
+            used = self.store.quota_used(username, running=False)
             if used >= quota:
                 raise QuotaExceeded(
                     f"disk quota for job results reached (disk_quota_bytes = "
-                    f"{human_bytes(quota)}): your ~/jobs holds {human_bytes(used)}. Delete "
-                    "results you no longer need (Job.delete() or DELETE .../api/jobs/<id>), "
-                    "then submit again."
+                    f"{human_bytes(quota)}): the results of your jobs hold "
+                    f"{human_bytes(used)}. Delete results you no longer need (Job.delete() or "
+                    "DELETE .../api/jobs/<id>), then submit again."
                 )
-
-    def room_left(self, username: str, jobs_root: Path) -> int | None:
-        """Bytes the user may still write under ``~/jobs`` (None: no limit)."""
-        quota = self.settings.disk_quota_bytes
-        if not quota:
-            return None
-        return max(0, quota - self.disk_usage(username, jobs_root))

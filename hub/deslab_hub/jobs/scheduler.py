@@ -28,9 +28,12 @@ from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.notify import Notifier
 from deslab_hub.jobs.paths import home_dir, list_results, remove_tree
 from deslab_hub.jobs.phases import Phase
+from deslab_hub.jobs.quotas import human_bytes
 from deslab_hub.jobs.runners.base import WorkerStatus
 from deslab_hub.jobs.safefiles import UnsafeFile
 from deslab_hub.jobs.store import Store
+
+QUOTA_WAIT = "waiting for room in the disk quota held by your running jobs"
 
 
 def utcnow() -> datetime:
@@ -50,8 +53,9 @@ class Scheduler:
         self.log = log
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self.cancelling: dict[str, tuple[float, Phase, str]] = {}  # id -> (since, phase, why)
-        self.doomed: dict[str, tuple[JobRecord, float]] = {}  # deleted while running
+        # stops and deletions are recorded on the job (stop_*, deleting) before the worker is
+        # signalled; this set only remembers which workers this process has signalled
+        self._signalled: set[str] = set()
         self._last_progress: dict[str, tuple[float, str]] = {}
 
     # -- life cycle ---------------------------------------------------------------------
@@ -83,8 +87,10 @@ class Scheduler:
         if refresh is not None:
             await refresh()
         for job in self.store.jobs_in([Phase.EXECUTING]):
-            await self._follow(job)
-        await self._reap_doomed()
+            if job.deleting:
+                await self._reap_deleted(job)
+            else:
+                await self._follow(job)
         await self._start_queued()
 
     # -- starting -----------------------------------------------------------------------
@@ -126,16 +132,48 @@ class Scheduler:
                 break
             if per_user.get(job.owner, 0) >= self.settings.max_running_per_user:
                 continue
-            if await self._launch(job):
+            slots = self.settings.max_running_per_user - per_user.get(job.owner, 0)
+            budget = await self._budget(job, per_user.get(job.owner, 0), slots)
+            if budget is False:
+                continue
+            if await self._launch(job, budget):
                 per_user[job.owner] = per_user.get(job.owner, 0) + 1
                 free -= 1
 
-    async def _launch(self, job: JobRecord) -> bool:
+    async def _budget(self, job: JobRecord, running: int, slots: int) -> int | None | bool:
+        """Bytes ``job`` may write (None: no quota; False: not now).
+
+        The room left in the owner's quota (completed results and other running jobs'
+        reservations counted) is shared equally among the owner's free job slots
+        (``max_running_per_user`` less the running jobs), so jobs running at once can never
+        together pass the quota. With no room, the job waits while other jobs of the owner
+        run (they may end with less than they reserved), and ends in ERROR naming the quota
+        otherwise.
+        """
+        quota = self.settings.disk_quota_bytes
+        if not quota:
+            return None
+        room = quota - self.store.quota_used(job.owner)
+        if room > 0:
+            return max(1, room // max(1, slots))
+        if running:
+            if job.progress_message != QUOTA_WAIT:
+                self.store.update_job(job.id, progress_message=QUOTA_WAIT)
+            return False
+        await self._finish(job.id, Phase.ERROR, [Phase.QUEUED], error=(
+            f"disk quota for job results reached (disk_quota_bytes = {human_bytes(quota)}) "
+            "before the job could start; delete results you no longer need (Job.delete()), "
+            "then submit it again"
+        ))
+        return False
+
+    async def _launch(self, job: JobRecord, budget: int | None = None) -> bool:
         now = utcnow()
         if not self.store.transition(
             job.id, Phase.EXECUTING, expect=[Phase.QUEUED], started=now,
             attempts=job.attempts + 1, runner=self.runner.name, progress=0.0,
-            progress_message="starting", heartbeat=now,
+            progress_message="starting", heartbeat=now, reserved_bytes=budget,
+            stop_phase=None, stop_reason=None, stop_requested=None,
         ):
             return False
         params = dict(job.params or {})
@@ -145,6 +183,9 @@ class Scheduler:
             "owner": job.owner,
             "params": params,
             "output_dir": job.output_dir,
+            # the worker stops the job when its files pass this (checked per write batch)
+            "byte_budget": budget,
+            "disk_quota_bytes": self.settings.disk_quota_bytes or None,
         }
         try:
             # pods create it on the owner's volume; run as the owner, the runner does
@@ -169,7 +210,7 @@ class Scheduler:
             status = await asyncio.to_thread(self.runner.status, job)
         except UnsafeFile as exc:
             status = None
-            if job.id not in self.cancelling:
+            if job.stop_requested is None:
                 self.log.warning("job %s: unreadable status report: %s", job.id, exc)
                 await self.stop_job(job, Phase.ERROR, (
                     f"the job's status report could not be read safely ({exc}), so the job "
@@ -199,9 +240,19 @@ class Scheduler:
                     job.id, progress=status.progress, progress_message=status.message,
                     heartbeat=datetime.fromtimestamp(status.heartbeat, UTC),
                 )
-        mono = time.monotonic()
-        pending = self.cancelling.get(job.id)
-        if pending is None and job.started is not None:
+        if job.stop_requested is not None:
+            await self._enforce_stop(job)
+            return
+        if status is not None and time.time() - status.heartbeat > (
+                self.settings.heartbeat_timeout):
+            await self.stop_job(job, Phase.ERROR, (
+                f"the worker stopped reporting (no heartbeat for "
+                f"{time.time() - status.heartbeat:.0f} s, heartbeat_timeout = "
+                f"{self.settings.heartbeat_timeout:g} s) and was stopped; its partial results "
+                "were removed. Submit the job again; if this repeats, contact the operators"
+            ))
+            return
+        if job.started is not None:
             ran = (utcnow() - job.started).total_seconds()
             if ran > job.execution_duration:
                 await self.stop_job(job, Phase.ERROR, (
@@ -210,13 +261,22 @@ class Scheduler:
                     f"execution_duration (at most {self.settings.max_execution_duration} s) or "
                     "ask for less"
                 ))
-        elif pending is not None and mono - pending[0] > self.settings.cancel_grace:
+
+    async def _enforce_stop(self, job: JobRecord) -> None:
+        """A recorded stop of a live worker: SIGTERM once per service run, SIGKILL once
+        ``cancel_grace`` has passed since it was recorded (also across a restart)."""
+        if job.id not in self._signalled:
+            self._signalled.add(job.id)
+            await self.runner.terminate(job)
+        since = job.stop_requested or utcnow()
+        if (utcnow() - since).total_seconds() > self.settings.cancel_grace:
             self.log.warning("job %s ignored SIGTERM for %.0f s: SIGKILL", job.id,
                              self.settings.cancel_grace)
             await self.runner.kill(job)
 
     async def _worker_ended(self, job: JobRecord, status: WorkerStatus | None) -> None:
-        pending = self.cancelling.pop(job.id, None)
+        self._signalled.discard(job.id)
+        pending = (job.stop_phase, job.stop_reason) if job.stop_requested else None
         self._last_progress.pop(job.id, None)
         if status is not None and status.state == "completed":  # finished before the signal
             results = list_results(Path(job.output_dir))
@@ -226,8 +286,9 @@ class Scheduler:
                 progress=1.0, progress_message="completed",
             )
         elif pending is not None:
-            _since, phase, why = pending
-            await self._finish(job.id, phase, [Phase.EXECUTING], error=why, clear=True)
+            phase, why = pending
+            await self._finish(job.id, Phase(phase or Phase.ABORTED), [Phase.EXECUTING],
+                               error=why or "the job was cancelled", clear=True)
         elif status is not None and status.state == "error":
             await self._finish(job.id, Phase.ERROR, [Phase.EXECUTING],
                                error=status.error or "the job failed", clear=True)
@@ -243,7 +304,7 @@ class Scheduler:
         if job.attempts <= self.settings.lost_worker_retries:
             if self.store.transition(
                 job.id, Phase.QUEUED, expect=[Phase.EXECUTING], worker_pid=None,
-                worker_host=None, worker_ref=None, progress=0.0,
+                worker_host=None, worker_ref=None, progress=0.0, reserved_bytes=None,
                 progress_message=f"re-queued: {reason}",
             ):
                 self.log.warning("job %s: %s; queued again (attempt %d)", job.id, reason,
@@ -260,7 +321,8 @@ class Scheduler:
     async def _finish(self, job_id: str, phase: Phase, expect: list[Phase], *,
                       clear: bool = False, **fields: Any) -> bool:
         """Move a job to a final phase, tell its owner, e-mail if asked."""
-        if not self.store.transition(job_id, phase, expect=expect, ended=utcnow(), **fields):
+        if not self.store.transition(job_id, phase, expect=expect, ended=utcnow(),
+                                     reserved_bytes=None, **fields):
             return False
         job = self.store.get_job(job_id)
         if job is None:
@@ -282,39 +344,53 @@ class Scheduler:
 
     async def stop_job(self, job: JobRecord, phase: Phase = Phase.ABORTED,
                        why: str = "the job was cancelled") -> None:
-        """Cancel ``job``: at once if it has not started, through its worker otherwise."""
+        """Cancel ``job``: at once if it has not started, through its worker otherwise.
+
+        For a running job the intent (phase, reason, time) is stored before the worker is
+        signalled, so a service killed in between finishes the stop after its restart.
+        """
         if job.phase in (Phase.PENDING, Phase.QUEUED):
             if await self._finish(job.id, phase, [Phase.PENDING, Phase.QUEUED], error=why):
                 return
             job = self.store.get_job(job.id) or job
-        if job.phase == Phase.EXECUTING and job.id not in self.cancelling:
-            self.cancelling[job.id] = (time.monotonic(), phase, why)
-            await self.runner.terminate(job)
-            self.wake()
+        if job.phase == Phase.EXECUTING and job.stop_requested is None:
+            if self.store.transition(job.id, Phase.EXECUTING, expect=[Phase.EXECUTING],
+                                     stop_phase=str(phase), stop_reason=why,
+                                     stop_requested=utcnow()):
+                self._signalled.add(job.id)
+                await self.runner.terminate(job)
+                self.wake()
 
     async def delete_job(self, job: JobRecord) -> None:
-        """Remove a job's record and results; a running worker is stopped first."""
+        """Remove a job's record and results; a running worker is stopped first.
+
+        A running job is marked ``deleting`` (hidden from then on) before its worker is
+        signalled; its record and files go once the worker is gone, after a restart too.
+        """
         if job.phase == Phase.EXECUTING:
-            self.cancelling.pop(job.id, None)
-            await self.runner.terminate(job)
-            self.doomed[job.id] = (job, time.monotonic())
+            if self.store.transition(job.id, Phase.EXECUTING, expect=[Phase.EXECUTING],
+                                     deleting=True,
+                                     stop_requested=job.stop_requested or utcnow()):
+                self._signalled.add(job.id)
+                await self.runner.terminate(job)
+                self.wake()
+                return
+            job = self.store.get_job(job.id) or job
+        self._purge(job)
+
+    def _purge(self, job: JobRecord) -> None:
         self.store.delete_job(job.id)
         remove_tree(Path(job.output_dir), self.jobs_root(job.owner))
-        if job.id not in self.doomed:
-            self.runner.forget(job)
-            purge = getattr(self.runner, "purge", None)
-            if purge:
-                purge(job.id)
+        self._signalled.discard(job.id)
+        self.runner.forget(job)
+        purge = getattr(self.runner, "purge", None)
+        if purge:
+            purge(job.id)
 
-    async def _reap_doomed(self) -> None:
-        for job_id, (job, since) in list(self.doomed.items()):
-            if self.runner.alive(job):
-                if time.monotonic() - since > self.settings.cancel_grace:
-                    await self.runner.kill(job)
-                continue
-            self.doomed.pop(job_id, None)
-            remove_tree(Path(job.output_dir), self.jobs_root(job.owner))
-            self.runner.forget(job)
-            purge = getattr(self.runner, "purge", None)
-            if purge:
-                purge(job_id)
+    async def _reap_deleted(self, job: JobRecord) -> None:
+        """A job deleted while running: its worker is stopped, then record and files go."""
+        if self.runner.alive(job):
+            await self._enforce_stop(job)
+            return
+        self.log.info("job %s: worker gone, deleted", job.id)
+        self._purge(job)

@@ -261,6 +261,15 @@ class JobServiceSettings(Configurable):
     def _pool(self) -> int:
         return self.max_running
 
+    worker_memory_limit = Int(
+        8 * 1024**3,
+        help="""Address space one local worker may use, in bytes (0: no limit). Applied with
+        ``RLIMIT_AS`` when the worker starts (its Dask workers and other children inherit it);
+        an allocation past it fails and the job ends in ERROR saying it ran out of memory
+        under this limit. Python, DuckDB and Arrow map about 0.5 GB before a job runs, so keep
+        it well above 1.5 GB. Kubernetes workers get the pod's memory limit instead.""",
+    ).tag(config=True, default_doc="8 GiB")
+
     max_running = Int(
         help="""Jobs executing at once over all users; more wait QUEUED.""",
     ).tag(config=True, default_doc="the number of CPUs")
@@ -283,8 +292,11 @@ class JobServiceSettings(Configurable):
 
     disk_quota_bytes = Int(
         20 * 1024**3,
-        help="""Bytes of job results one user may keep under ``~/jobs`` (0: no limit). Creating a
-        job while over it answers 429; query jobs are capped to the room left.""",
+        help="""Bytes of job results one user may keep (0: no limit), counted from the job
+        records: completed jobs' results plus what running jobs have reserved. A starting job
+        reserves its share of the room left and its worker stops it (ERROR naming the quota,
+        partial files removed) as soon as a write batch passes that share; creating a job
+        once completed results fill the quota answers 429.""",
     ).tag(config=True, default_doc="20 GiB")
 
     default_execution_duration = Int(
@@ -326,8 +338,9 @@ class JobServiceSettings(Configurable):
 
     heartbeat_timeout = Float(
         60.0,
-        help="""A worker whose heartbeat is older than this many seconds and whose process cannot
-        be seen counts as lost.""",
+        help="""Seconds without a report from a running worker. A worker that stopped reporting
+        is stopped (SIGTERM, then SIGKILL after ``cancel_grace``) and its job ends in ERROR
+        saying so; a worker whose process cannot be seen counts as lost after this long.""",
     ).tag(config=True)
 
     cancel_grace = Float(

@@ -112,7 +112,7 @@ class Store:
         offset: int = 0,
     ) -> tuple[list[JobRecord], int]:
         """Jobs, newest first, with the total count matching the filters."""
-        q = select(JobRecord)
+        q = select(JobRecord).where(JobRecord.deleting.is_(False))
         if owner is not None:
             q = q.where(JobRecord.owner == owner)
         if phases:
@@ -145,7 +145,8 @@ class Store:
 
     def count_active(self, owner: str) -> int:
         q = select(func.count()).where(
-            JobRecord.owner == owner, JobRecord.phase.in_([p.value for p in ACTIVE_PHASES])
+            JobRecord.owner == owner, JobRecord.phase.in_([p.value for p in ACTIVE_PHASES]),
+            JobRecord.deleting.is_(False),
         )
         with self.session() as s:
             return int(s.scalar(q) or 0)
@@ -156,6 +157,20 @@ class Store:
         )
         with self.session() as s:
             return int(s.scalar(q) or 0)
+
+    def quota_used(self, owner: str, *, running: bool = True) -> int:
+        """Bytes of ``owner``'s disk quota in use: the results of completed jobs plus (with
+        ``running``) what executing jobs have reserved."""
+        done = select(func.coalesce(func.sum(JobRecord.results_bytes), 0)).where(
+            JobRecord.owner == owner, JobRecord.phase == Phase.COMPLETED.value,
+            JobRecord.deleting.is_(False),
+        )
+        reserved = select(func.coalesce(func.sum(JobRecord.reserved_bytes), 0)).where(
+            JobRecord.owner == owner, JobRecord.phase == Phase.EXECUTING.value,
+        )
+        with self.session() as s:
+            held = int(s.scalar(done) or 0)
+            return held + (int(s.scalar(reserved) or 0) if running else 0)
 
     def update_job(self, job_id: str, **fields: Any) -> bool:
         """Set ``fields`` on a job whatever its phase; False when it does not exist."""
@@ -188,12 +203,14 @@ class Store:
 
     def expired(self, now: datetime) -> list[JobRecord]:
         with self.session() as s:
-            return list(s.scalars(select(JobRecord).where(JobRecord.destruction <= now)).all())
+            return list(s.scalars(select(JobRecord).where(
+                JobRecord.destruction <= now, JobRecord.deleting.is_(False))).all())
 
     def expiring(self, before: datetime) -> list[JobRecord]:
         """Jobs to be destroyed before ``before`` that have not been warned yet."""
         q = select(JobRecord).where(
-            JobRecord.destruction <= before, JobRecord.expiry_warned.is_(False)
+            JobRecord.destruction <= before, JobRecord.expiry_warned.is_(False),
+            JobRecord.deleting.is_(False),
         )
         with self.session() as s:
             return list(s.scalars(q).all())

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from deslab.errors import DeslabError
-from deslab.jobs import tasks
+from deslab.jobs import limits, tasks
 
 HEARTBEAT_SECONDS = float(os.environ.get("DESLAB_JOBS_HEARTBEAT", "2"))
 
@@ -79,6 +79,9 @@ class StatusFile:
 
 def describe_error(exc: BaseException, job_type: str) -> str:
     """The message recorded on a job that failed (never a traceback)."""
+    memory = limits.memory_message(exc)
+    if memory is not None:
+        return memory
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return (
             "the disk holding the job's results filled up while writing them "
@@ -107,9 +110,11 @@ def run_job(spec: dict[str, Any], status: StatusFile, grace: float) -> int:
     job_type = str(spec.get("type", ""))
     output_dir = Path(spec["output_dir"])
     outcome: dict[str, Any] = {}
+    budget = limits.ByteBudget.from_spec(spec)
 
     def progress(fraction: float, message: str = "") -> None:
         tasks.check_cancelled()
+        budget.check()  # after each write batch: stop before passing the disk quota
         try:
             value = min(1.0, max(0.0, float(fraction)))
         except (TypeError, ValueError):
@@ -121,6 +126,7 @@ def run_job(spec: dict[str, Any], status: StatusFile, grace: float) -> int:
             module = tasks.load(job_type)
             output_dir.mkdir(parents=True, exist_ok=True)
             summary = module.run(dict(spec.get("params") or {}), output_dir, progress)
+            budget.check(force=True)
             outcome["summary"] = json.loads(json.dumps(summary or {}, default=str))
         except BaseException as exc:  # noqa: BLE001 - every end must be reported
             outcome["exc"] = exc
@@ -207,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status", type=Path, help="status file to write")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds a cancelled task gets to stop before the worker exits")
+    parser.add_argument("--memory-limit", type=int, default=0, metavar="BYTES",
+                        help="cap the worker's address space (RLIMIT_AS); 0: no cap")
     args = parser.parse_args(argv)
+    limits.apply_memory_limit(args.memory_limit)
     if args.standby:
         args.spec, args.status = standby()
     if args.status is None:

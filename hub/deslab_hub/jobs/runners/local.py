@@ -67,6 +67,10 @@ class LocalRunner:
     def _grace(self) -> str:
         return str(max(1.0, self.settings.cancel_grace - 1.0))
 
+    def _limits(self) -> list[str]:
+        """Worker options for the limits it applies to itself (memory)."""
+        return ["--memory-limit", str(max(0, self.settings.worker_memory_limit))]
+
     def _standby_env(self) -> dict[str, str]:
         env = {k: os.environ[k] for k in self.settings.worker_env_passthrough if k in os.environ}
         env.update(self.settings.worker_environment)
@@ -80,7 +84,7 @@ class LocalRunner:
             with open(self.root / "standby.log", "ab") as log:
                 self.pool.append(subprocess.Popen(  # argv list, no shell
                     [self.settings.worker_python, "-m", "deslab.jobs.worker", "--standby",
-                     "--grace", self._grace()],
+                     "--grace", self._grace(), *self._limits()],
                     stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                     env=self._standby_env(), cwd=self.root, start_new_session=True,
                     close_fds=True,
@@ -150,6 +154,7 @@ class LocalRunner:
             argv = [
                 self.settings.worker_python, "-m", "deslab.jobs.worker",
                 "--spec", str(spec_path), "--status", str(status_path), "--grace", self._grace(),
+                *self._limits(),
             ]
             as_owner: dict[str, Any] = {}
             with open(work / "worker.log", "ab") as log:
