@@ -39,16 +39,17 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TB"
 
 
-def folder_bytes(path: Path) -> int:
-    """Bytes of the regular files under ``path`` (symlinks not followed)."""
-    total = 0
+def folder_bytes(path: Path) -> tuple[int, int]:
+    """Bytes and number of the files under ``path`` (symlinks not followed)."""
+    total = count = 0
     for root, _dirs, files in os.walk(path, followlinks=False):
         for name in files:
+            count += 1
             try:
                 total += os.lstat(os.path.join(root, name)).st_size
             except OSError:
                 continue
-    return total
+    return total, count
 
 
 class ByteBudget:
@@ -63,9 +64,13 @@ class ByteBudget:
     quota : int or None
         The owner's whole quota, for the message.
 
-    Measuring walks the folder; when that is slow (many files) it is done at most once per
-    twenty times its own cost, so checking stays a small share of the job's time.
+    Measuring walks the folder. It is done after every batch while the folder holds at most
+    :attr:`EVERY_BATCH_FILES` files (an export's few files); with more (a cutout batch of
+    thousands of stamps) at most once per twenty times its own cost, so checking stays a
+    small share of the job's time.
     """
+
+    EVERY_BATCH_FILES = 1000
 
     def __init__(self, folder: Path, budget: int | None, quota: int | None = None) -> None:
         self.folder = folder
@@ -87,9 +92,9 @@ class ByteBudget:
         now = time.monotonic()
         if not force and now < self._next:
             return
-        used = folder_bytes(self.folder)
-        cost = time.monotonic() - now
-        self._next = now + 20 * cost
+        used, files = folder_bytes(self.folder)
+        if files > self.EVERY_BATCH_FILES:
+            self._next = now + 20 * (time.monotonic() - now)
         if used > self.budget:
             quota = f"disk_quota_bytes = {human_bytes(self.quota)}; " if self.quota else ""
             raise DiskQuotaExceeded(
