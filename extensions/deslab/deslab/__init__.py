@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from deslab._lazy import lazy_getattr
-
-__version__ = "0.1.0"
+from deslab._version import __version__
 
 # public name -> module that defines it (one place each; surfaces import from here)
 _API = {
@@ -29,15 +28,14 @@ _API = {
     "jobs": "deslab.jobs.client",
     "Job": "deslab.jobs.client",
     "tiles_at": "deslab.cutouts.tiles",
-    "cutouts": "deslab.cutouts.api",
     "DeslabError": "deslab.errors",
 }
 
-__all__ = sorted(_API) + ["__version__"]
+# subpackages reachable as attributes after a bare `import deslab` (deslab.anomaly.score_catalog);
+# deslab.cutouts is the package, itself callable: deslab.cutouts(...) and deslab.cutouts.gallery
+_SUBPACKAGES = ("anomaly", "cutouts", "dask")
 
-
-# subpackages reachable as attributes after a bare `import deslab` (deslab.anomaly.score_catalog)
-_SUBPACKAGES = ("anomaly", "dask")
+__all__ = sorted([*_API, "cutouts"]) + ["__version__"]
 
 
 __getattr__ = lazy_getattr("deslab", _API, globals(), _SUBPACKAGES)

@@ -25,7 +25,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
-from deslab.errors import DeslabError
+from deslab.magic_errors import usage_errors
 
 _ASSIGN = re.compile(r"^\s*(?P<var>[A-Za-z_][A-Za-z0-9_]*)\s*<<\s*(?P<rest>.*)$", re.DOTALL)
 
@@ -67,19 +67,12 @@ class DesqlMagic(Magics, Configurable):
         return self.catalog or None
 
     def _binds(self, sql: str, local_ns: dict | None) -> dict:
-        from deslab.catalog.api import prepare
+        """``sql``'s binds from the notebook's variables; the API reads the SQL."""
+        from deslab.catalog.api import bind_values
 
-        stmt = prepare(sql)
         ns = dict(self.shell.user_ns if self.shell is not None else {})
         ns.update(local_ns or {})
-        lower = {k.lower(): k for k in ns}
-        missing = [b for b in stmt.binds if b not in lower]
-        if missing:
-            raise UsageError(
-                "bind variable(s) " + ", ".join(":" + b for b in missing) + " not defined in "
-                "the notebook: assign them first (e.g. ra_min = 10.0), then run the cell again"
-            )
-        return {b: ns[lower[b]] for b in stmt.binds}
+        return bind_values(sql, ns, catalog=self._catalog())
 
     # -- magics --------------------------------------------------------------------------
     @magic_arguments()
@@ -96,6 +89,7 @@ class DesqlMagic(Magics, Configurable):
     @argument("--check", action="store_true", help="only check the SQL (parse, read-only)")
     @argument("words", nargs="*", help="VAR << to store the result in VAR; SQL (line magic)")
     @line_cell_magic
+    @usage_errors
     def desql(self, line: str = "", cell: str | None = None, local_ns: dict | None = None):
         """Run Oracle SQL on the survey catalog.
 
@@ -104,12 +98,6 @@ class DesqlMagic(Magics, Configurable):
             %%desql [-o FILE] [--limit N] [--timeout S] [--async] [--explain] [--check] [VAR <<]
             SELECT ... WHERE RA BETWEEN :ra_min AND :ra_max
         """
-        try:
-            return self._desql(line, cell, local_ns)
-        except DeslabError as exc:
-            raise UsageError(str(exc)) from None
-
-    def _desql(self, line: str, cell: str | None, local_ns: dict | None):
         opts, rest = split_options(line)
         try:
             args = parse_argstring(self.desql, opts)
@@ -187,36 +175,30 @@ class DesqlMagic(Magics, Configurable):
         return result
 
     @line_magic
+    @usage_errors
     def desql_tables(self, line: str = ""):
         """``%desql_tables [PATTERN]``: the catalog's tables (name contains PATTERN)."""
         from deslab.catalog import api
 
-        try:
-            return api.find_tables(line.strip(), catalog=self._catalog())
-        except DeslabError as exc:
-            raise UsageError(str(exc)) from None
+        return api.find_tables(line.strip(), catalog=self._catalog())
 
     @line_magic
+    @usage_errors
     def desql_columns(self, line: str = ""):
         """``%desql_columns PATTERN``: columns in any table whose name contains PATTERN."""
         from deslab.catalog import api
 
-        try:
-            return api.find_columns(line.strip(), catalog=self._catalog())
-        except DeslabError as exc:
-            raise UsageError(str(exc)) from None
+        return api.find_columns(line.strip(), catalog=self._catalog())
 
     @line_magic
+    @usage_errors
     def desql_describe(self, line: str = ""):
         """``%desql_describe TABLE``: columns of TABLE with type, unit and description."""
         from deslab.catalog import api
 
         if not line.strip():
             raise UsageError("give a table name: %desql_describe DR2_MAIN")
-        try:
-            return api.describe_table(line.strip(), catalog=self._catalog())
-        except DeslabError as exc:
-            raise UsageError(str(exc)) from None
+        return api.describe_table(line.strip(), catalog=self._catalog())
 
     # keep a cell form of the old name working for people used to %%sql-like magics
     @cell_magic

@@ -11,13 +11,10 @@ from typing import Any
 import numpy as np
 from astropy.table import MaskedColumn, Table
 
+from deslab.anomaly.columns import FLAG, RANK, SCORE
 from deslab.anomaly.estimator import ExtendedIsolationForest
 from deslab.anomaly.validation import AnomalyWarning, check_finite, nonfinite_columns
 from deslab.errors import AnomalyError
-
-SCORE = "ANOMALY_SCORE"
-RANK = "ANOMALY_RANK"
-FLAG = "ANOMALY_FLAG"
 
 
 @dataclass

@@ -13,7 +13,7 @@ the same values.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import dask
 import dask.array as da
@@ -23,8 +23,22 @@ from deslab.anomaly import forest as _forest
 from deslab.anomaly.validation import check_columns, check_finite, warn_constant_columns
 from deslab.errors import AnomalyError
 
-if TYPE_CHECKING:
-    from deslab.anomaly.estimator import ExtendedIsolationForest
+
+class DaskFittable(Protocol):
+    """The estimator as the Dask functions use it (:class:`~deslab.anomaly.ExtendedIsolationForest`
+    calls them with itself; this module never imports it)."""
+
+    n_estimators: int
+    contamination: str | float
+    extension_level_: int
+    max_samples_: int
+    max_depth_: int
+    seed_: int
+    forest_: _forest.Forest
+
+    def _plan(self, n_rows: int, n_features: int, names: list[str] | None) -> None: ...
+
+    def _finish(self, forest: _forest.Forest, train_scores: Any = None) -> None: ...
 
 
 def _client() -> Any:
@@ -66,7 +80,7 @@ def _grow_batch(sample: np.ndarray, plans: list, limit: int, k: int) -> list[tup
     return [_forest.grow(sample[pos], rng, limit, k) for rng, pos in plans]
 
 
-def fit_dask(est: ExtendedIsolationForest, X: Any, n_batches: int | None = None):
+def fit_dask(est: DaskFittable, X: Any, n_batches: int | None = None):
     """Fit ``est`` on a dask collection; trees are grown in parallel on the workers."""
     is_frame = hasattr(X, "map_partitions")
     arr, names = as_dask_matrix(X)
@@ -150,7 +164,7 @@ def shared_forest(forest: _forest.Forest) -> Any:
     return future
 
 
-def score_dask(est: ExtendedIsolationForest, X: Any) -> Any:
+def score_dask(est: DaskFittable, X: Any) -> Any:
     """Lazy scores of a dask array (a dask array) or DataFrame (a dask Series)."""
     forest = est.forest_
     names = list(getattr(est, "feature_names_in_", [])) or None

@@ -7,13 +7,22 @@ touching pyplot's state, so jobs can call them headless).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from deslab.anomaly.catalog import AnomalyResult
+from deslab.anomaly.columns import RANK, SCORE
+
+
+class ScoredRun(Protocol):
+    """What the figures read of an anomaly run (:class:`deslab.anomaly.catalog.AnomalyResult`)."""
+
+    table: Any
+    scores: np.ndarray
+    top: Any
+    model: Any
+    columns: list[str]
 
 
 def _axes(ax: Any, size: tuple[float, float] = (6.0, 4.5)) -> Any:
@@ -84,16 +93,15 @@ def score_map(model: Any, x: np.ndarray, *, names: tuple[str, str] = ("x0", "x1"
     return ax
 
 
-def _diagram_axes(result: AnomalyResult) -> tuple[str, str]:
+def _diagram_axes(result: ScoredRun) -> tuple[str, str]:
     cols = result.columns
     if len(cols) >= 2:
         return cols[0], cols[1]
-    return cols[0], "ANOMALY_SCORE"
+    return cols[0], SCORE
 
 
-def save_plots(result: AnomalyResult, out_dir: Path, prefix: str = "anomaly") -> list[Path]:
+def save_plots(result: ScoredRun, out_dir: Path, prefix: str = "anomaly") -> list[Path]:
     """Write the figures of ``result`` as PNG files; return the paths."""
-    from deslab.anomaly.catalog import RANK, SCORE
 
     out_dir.mkdir(parents=True, exist_ok=True)
     table = result.table

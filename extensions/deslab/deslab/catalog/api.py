@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from deslab.catalog.backends.base import Backend
 from deslab.catalog.dialect import Statement, check_binds, parse
 from deslab.catalog.export import ExportResult, Progress, export
 from deslab.catalog.results import to_table
-from deslab.errors import QueryError
+from deslab.errors import ConfigurationError, QueryError
 from deslab.settings import settings
 
 DEFAULT_TIMEOUT = 30.0
@@ -55,6 +56,35 @@ def prepare(sql: str, backend: Backend | None = None) -> Statement:
     """
     allow = backend is not None and backend.name == "oracle"
     return parse(sql, allow_unparsed=allow)
+
+
+def bind_values(sql: str, namespace: Mapping[str, Any], *,
+                catalog: str | Backend | None = None) -> dict[str, Any]:
+    """The values of ``sql``'s ``:name`` binds, looked up in ``namespace`` (any case).
+
+    The SQL is read as :func:`query` reads it, with the catalog's backend in hand (so Oracle
+    SQL that only the Oracle catalog understands is accepted there too); without a
+    configured catalog it is read as the job service's worker will.
+
+    Raises
+    ------
+    QueryError
+        A bind has no value in ``namespace`` (the message lists the names), or the SQL is
+        malformed.
+    """
+    try:
+        backend: Backend | None = _backend(catalog)
+    except ConfigurationError:
+        backend = None
+    stmt = prepare(sql, backend)
+    lower = {str(k).lower(): k for k in namespace}
+    missing = [b for b in stmt.binds if b not in lower]
+    if missing:
+        raise QueryError(
+            "bind variable(s) " + ", ".join(":" + b for b in missing) + " not defined in "
+            "the notebook: assign them first (e.g. ra_min = 10.0), then run the cell again"
+        )
+    return {b: namespace[lower[b]] for b in stmt.binds}
 
 
 def check(sql: str, *, catalog: str | Backend | None = None) -> str:

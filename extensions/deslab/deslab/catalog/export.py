@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-import deslab
+from deslab._version import __version__
 from deslab.catalog.backends.base import Backend
 from deslab.catalog.dialect import Statement
 from deslab.catalog.metadata import column_lookup
@@ -225,7 +225,7 @@ def export(backend: Backend, stmt: Statement, binds: dict, path: str | os.PathLi
         query=stmt.sql,
         catalog=str(backend.url),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        deslab_version=deslab.__version__,
+        deslab_version=__version__,
     )
     result = ExportResult(format=fmt)
     with _sigterm_raises():

@@ -209,6 +209,7 @@ def _assign_tiles(requests: list[_pos.Request], tiles_dir: Path, rgb_bands: str 
             r.error = f"tile {r.tilename} has no image in band(s) {''.join(missing)}"
         elif missing:
             r.message = f"tile {r.tilename} has no image in band(s) {''.join(missing)}"
+            r.partial = True
 
 
 def _name_files(requests: list[_pos.Request]) -> None:
@@ -236,11 +237,36 @@ def des_name(ra: float, dec: float) -> str:
            f"{drem // 10:02d}.{drem % 10:d}"
 
 
+@dataclass(frozen=True)
+class UnitRow:
+    """One position of a unit of work: the input row, where, how big, which bands, names."""
+
+    row: int
+    ra: float
+    dec: float
+    xsize: float
+    ysize: float
+    bands: str
+    stem: str
+
+
+@dataclass
+class RowResult:
+    """What cutting one row gave: its status (``ok``, ``partial``, ``error``), messages,
+    the FITS files and the PNG written."""
+
+    row: int
+    status: str
+    message: str
+    files: list[str]
+    png: str = ""
+
+
 @dataclass
 class _Unit:
     tilename: str
     files: dict[str, Path]
-    rows: list[tuple[int, float, float, float, float, str, str]]  # row, ra, dec, xs, ys, b, stem
+    rows: list[UnitRow]
 
 
 def _units(requests: list[_pos.Request], tiles_dir: Path, workers: int | None) -> list[_Unit]:
@@ -258,8 +284,9 @@ def _units(requests: list[_pos.Request], tiles_dir: Path, workers: int | None) -
         files = tile_files(name, tiles_dir)
         for start in range(0, len(reqs), size):
             chunk = reqs[start:start + size]
-            units.append(_Unit(name, files, [(r.row, r.ra, r.dec, r.xsize, r.ysize, r.bands,
-                                              r.stem) for r in chunk]))
+            units.append(_Unit(name, files, [
+                UnitRow(r.row, r.ra, r.dec, r.xsize, r.ysize, r.bands, r.stem) for r in chunk
+            ]))
     return units
 
 
@@ -278,13 +305,13 @@ def _run(units: list[_Unit], opts: _Options, requests: list[_pos.Request],
     by_row = {r.row: r for r in requests}
     done = 0
 
-    def record(results: list[tuple[int, str, str, list[str], str]], tilename: str) -> None:
+    def record(results: list[RowResult], tilename: str) -> None:
         nonlocal done
-        for row, status, message, files, png in results:
-            r = by_row[row]
-            r.status = status
-            r.message = "; ".join(m for m in (r.message, message) if m)
-            r.files = files + ([png] if png else [])
+        for res in results:
+            r = by_row[res.row]
+            r.status = res.status
+            r.message = "; ".join(m for m in (r.message, res.message) if m)
+            r.files = res.files + ([res.png] if res.png else [])
         done += len(results)
         if progress is not None:
             progress(done / max(n_rows, 1), f"{done}/{n_rows} positions (tile {tilename})")
@@ -313,38 +340,38 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_part(args: tuple[_Unit, _Options]) -> tuple[str, list]:
+def _process_part(args: tuple[_Unit, _Options]) -> tuple[str, list[RowResult]]:
     unit, opts = args
     return unit.tilename, process_unit(unit, opts)
 
 
-def process_unit(unit: _Unit, opts: _Options) -> list[tuple[int, str, str, list[str], str]]:
-    """Cut every stamp of one tile (part): (row, status, message, fits files, png)."""
+def process_unit(unit: _Unit, opts: _Options) -> list[RowResult]:
+    """Cut every stamp of one tile (part): one :class:`RowResult` per row."""
     wanted = set()
-    for _, _, _, _, _, bands, _ in unit.rows:
-        wanted |= set(bands) if opts.write_fits else set()
+    for u in unit.rows:
+        wanted |= set(u.bands) if opts.write_fits else set()
     if opts.rgb_bands:
         wanted |= set(opts.rgb_bands)
     bands = [b for b in _pos.VALID_BANDS if b in wanted and b in unit.files]
     if not bands:
         msg = f"tile {unit.tilename} has no image in band(s) {''.join(sorted(wanted))}"
-        return [(row, "error", msg, [], "") for row, *_ in unit.rows]
+        return [RowResult(u.row, "error", msg, []) for u in unit.rows]
     results: dict[int, dict[str, Any]] = {
-        row: {"files": [], "messages": [], "rgb": {}} for row, *_ in unit.rows
+        u.row: {"files": [], "messages": [], "rgb": {}} for u in unit.rows
     }
     images = {}
     try:
         for b in bands:
             images[b] = TileImage(unit.files[b])
         ref = images[bands[0]]
-        ra = np.array([r[1] for r in unit.rows])
-        dec = np.array([r[2] for r in unit.rows])
+        ra = np.array([u.ra for u in unit.rows])
+        dec = np.array([u.dec for u in unit.rows])
         x, y = ref.wcs.all_world2pix(ra, dec, 0)
         scale = ref.pixel_scale()
         boxes = []
-        for k, (_, _, _, xs, ys, _, _) in enumerate(unit.rows):
-            nx = max(1, int(round(xs * 60.0 / scale)))
-            ny = max(1, int(round(ys * 60.0 / scale)))
+        for k, u in enumerate(unit.rows):
+            nx = max(1, int(round(u.xsize * 60.0 / scale)))
+            ny = max(1, int(round(u.ysize * 60.0 / scale)))
             boxes.append(stamp_box(float(x[k]), float(y[k]), nx, ny))
         for y0, y1, members in plan_blocks(boxes, ref.height, ref.width):
             for b in bands:
@@ -359,20 +386,20 @@ def process_unit(unit: _Unit, opts: _Options) -> list[tuple[int, str, str, list[
         for img in images.values():
             img.close()
     out = []
-    for row, *_ in unit.rows:
-        res = results[row]
+    for u in unit.rows:
+        res = results[u.row]
         status = "ok" if res["files"] or res.get("png") else "error"
         if status == "ok" and res.get("partial"):
             status = "partial"
         msgs = list(dict.fromkeys(res["messages"]))
-        out.append((row, status, "; ".join(msgs), res["files"], res.get("png", "")))
+        out.append(RowResult(u.row, status, "; ".join(msgs), res["files"], res.get("png", "")))
     return out
 
 
 def _one_stamp(unit, opts, img: TileImage, band: str, block, y0: int, box, k: int,
                results) -> None:
-    row, ra, dec, xs, ys, bands, stem = unit.rows[k]
-    res = results[row]
+    u = unit.rows[k]
+    res = results[u.row]
     x0c, y0c, x1c, y1c = box.clipped(img.width, img.height)
     if x1c <= x0c or y1c <= y0c:
         res["messages"].append("the stamp lies outside the tile image")
@@ -388,17 +415,17 @@ def _one_stamp(unit, opts, img: TileImage, band: str, block, y0: int, box, k: in
         res["messages"].append(f"at the edge of tile {unit.tilename}: {what}")
     if opts.rgb_bands and band in opts.rgb_bands:
         res["rgb"][band] = data
-    if opts.write_fits and band in bands:
-        name = f"{stem}_{band}.fits"
-        extra = {"OBJ_RA": float(ra), "OBJ_DEC": float(dec), "XSIZE": float(xs),
-                 "YSIZE": float(ys), "EDGEMODE": opts.edge, "ORIGIN": "deslab cutouts"}
+    if opts.write_fits and band in u.bands:
+        name = f"{u.stem}_{band}.fits"
+        extra = {"OBJ_RA": float(u.ra), "OBJ_DEC": float(u.dec), "XSIZE": float(u.xsize),
+                 "YSIZE": float(u.ysize), "EDGEMODE": opts.edge, "ORIGIN": "deslab cutouts"}
         write_fits(opts.out / name, data, stamp_header(img, sx, sy, extra))
         res["files"].append(name)
 
 
 def _one_png(unit, opts: _Options, k: int, results) -> None:
-    row, _, _, _, _, _, stem = unit.rows[k]
-    res = results[row]
+    u = unit.rows[k]
+    res = results[u.row]
     have = res.pop("rgb", {})
     res["rgb"] = {}
     r_b, g_b, b_b = _rgb.order_rgb(opts.rgb_bands)
@@ -411,7 +438,7 @@ def _one_png(unit, opts: _Options, k: int, results) -> None:
     ny, nx = min(s[0] for s in shapes), min(s[1] for s in shapes)
     rgb = _rgb.lupton_rgb(have[r_b][:ny, :nx], have[g_b][:ny, :nx], have[b_b][:ny, :nx],
                           opts.lupton)
-    name = f"{stem}_{opts.rgb_bands}.png"
+    name = f"{u.stem}_{opts.rgb_bands}.png"
     _rgb.write_png(opts.out / name, rgb)
     res["png"] = name
 
@@ -439,7 +466,7 @@ def _summary(requests: list[_pos.Request], out: Path, opts: _Options) -> Table:
         files.append(" ".join(r.files))
         pngs.append(png[0] if png else "")
         messages.append(r.message)
-        if r.message and status[-1] == "ok" and "no image in band" in r.message:
+        if r.partial and status[-1] == "ok":
             status[-1] = "partial"
     t["STATUS"] = np.array(status, dtype=str)
     t["TILENAME"] = np.array([r.tilename for r in requests], dtype=str)
@@ -452,19 +479,3 @@ def _summary(requests: list[_pos.Request], out: Path, opts: _Options) -> Table:
                   rgb_bands=opts.rgb_bands or "", rgb_minimum=opts.lupton.minimum,
                   rgb_stretch=opts.lupton.stretch, rgb_q=opts.lupton.Q)
     return t
-
-
-def _attach_helpers() -> None:
-    """``deslab.cutouts.gallery`` etc. work whether ``deslab.cutouts`` is this function or
-    the (callable) package."""
-    from deslab.cutouts import footprint, html_gallery, tiles
-
-    cutouts.gallery = html_gallery.gallery  # type: ignore[attr-defined]
-    cutouts.footprint_map = footprint.footprint_map  # type: ignore[attr-defined]
-    cutouts.coverage_map = footprint.coverage_map  # type: ignore[attr-defined]
-    cutouts.tiles_at = tiles.tiles_at  # type: ignore[attr-defined]
-    cutouts.tile_by_name = tiles.tile_by_name  # type: ignore[attr-defined]
-    cutouts.tiles_for_objects = tiles.tiles_for_objects  # type: ignore[attr-defined]
-
-
-_attach_helpers()

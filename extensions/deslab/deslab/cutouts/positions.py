@@ -42,6 +42,7 @@ class Request:
     files: list[str] = field(default_factory=list)
     status: str = ""
     message: str = ""
+    partial: bool = False  # some of its bands have no image: the rest is cut
 
 
 def parse_bands(value: Any, where: str = "bands") -> str:

@@ -12,7 +12,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from deslab.errors import DeslabError
+from deslab.magic_errors import usage_errors
 
 
 @magics_class
@@ -25,6 +25,7 @@ class JobsMagic(Magics):
     @argument("--type", default=None, help="only jobs of this type (query, cutout, anomaly)")
     @argument("--limit", type=int, default=50, help="at most this many jobs (newest first)")
     @line_magic
+    @usage_errors
     def desjobs(self, line: str = "") -> Any:
         """Show your jobs: id, name, type, phase, created, duration, destruction, error.
 
@@ -43,11 +44,8 @@ class JobsMagic(Magics):
             raise UsageError("--limit must be between 1 and 1000")
         from deslab.jobs.client import jobs
 
-        try:
-            found = jobs(phase=args.phase.upper() if args.phase else None, type=args.type,
-                         limit=args.limit)
-        except DeslabError as exc:
-            raise UsageError(str(exc)) from None
+        found = jobs(phase=args.phase.upper() if args.phase else None, type=args.type,
+                     limit=args.limit)
         if not found:
             print("no jobs" + (" matching the filters" if args.phase or args.type else ""))
             return None
