@@ -13,6 +13,7 @@ from pathlib import Path
 
 import deslab
 import deslab.cutouts.api as cutouts_api
+import deslab.errors
 import yaml
 from deslab.catalog import writers
 from deslab.cutouts import positions, rgb
@@ -93,3 +94,19 @@ def test_the_openapi_description_states_the_contract() -> None:
     assert cutout["bands"]["pattern"] == f"^[{CUTOUT['bands']}]+$"
     for axis in ("xsize", "ysize"):
         assert cutout[axis]["minimum"] == CUTOUT["min_size_arcmin"]
+
+
+def test_service_and_parser_follow_one_positions_file_rule(tmp_path: Path) -> None:
+    samples = ["lists/targets.csv", "t.csv", "RA,DEC\n1,2", "1.0,2.0", "/etc/passwd",
+               "../x.csv", "a/../../x.csv", "~/x.csv", "notes.txt", " spaced.csv \n"]
+    for text in samples:
+        assert positions.names_a_file(text) == types.names_a_file(text), text
+        if not positions.names_a_file(text):
+            continue
+        service_ok = bool(types.HOME_CSV.fullmatch(text.strip()))
+        try:
+            path = positions.home_file(text, tmp_path)
+        except deslab.errors.CutoutError:
+            assert not service_ok, text
+        else:
+            assert service_ok and path == tmp_path / text.strip(), text

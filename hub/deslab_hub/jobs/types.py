@@ -24,7 +24,7 @@ OUTPUT_NAME = re.compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,%s}$" % (COMMON["output_name_max_chars"] - 1)  # noqa: UP031
 )
 BIND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-HOME_CSV = re.compile(r"^(?!.*\.\.)(?!/)(?!~)[A-Za-z0-9_][A-Za-z0-9_./-]{0,250}\.csv$")
+HOME_CSV = re.compile(CUTOUT["positions_file"]["pattern"])
 COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 # query result formats (what deslab.query_to_file writes), from the job contract
@@ -38,6 +38,13 @@ MAX_POSITIONS_BYTES: int = CUTOUT["max_positions_bytes"]
 MAX_POSITIONS: int = CUTOUT["max_positions"]
 CUTOUT_BANDS: str = CUTOUT["bands"]
 CUTOUT_DEFAULT_BANDS: str = CUTOUT["default_bands"]  # deslab.cutouts' default
+
+
+def names_a_file(text: str) -> bool:
+    """The contract's rule (``cutout.positions_file``): one line without a comma names a CSV
+    file in the owner's home; anything else is the positions themselves. The worker reads
+    them with ``deslab.cutouts.positions``, which follows the same rule."""
+    return "\n" not in text.strip() and "," not in text
 
 
 class ParamError(ValueError):
@@ -225,8 +232,7 @@ def validate_cutout(body: Mapping[str, Any]) -> dict[str, Any]:
         if len(positions.encode()) > MAX_POSITIONS_BYTES:
             raise ParamError(f"'positions' is larger than {MAX_POSITIONS_BYTES} bytes")
         text = positions.strip()
-        if "\n" not in text and "," not in text and not HOME_CSV.fullmatch(text):
-            # one line without a comma is a CSV file in the owner's home
+        if names_a_file(text) and not HOME_CSV.fullmatch(text):
             raise ParamError(
                 "'positions' names a file: give a .csv path relative to your home, without "
                 "'..' (e.g. \"lists/targets.csv\"), or the CSV text itself"
@@ -280,9 +286,9 @@ def _positions_count(params: Mapping[str, Any]) -> int | None:
     positions = params.get("positions")
     if isinstance(positions, list):
         return len(positions)
-    lines = [line for line in str(positions).strip().splitlines() if line.strip()]
-    if len(lines) == 1 and HOME_CSV.fullmatch(lines[0].strip()):
+    if names_a_file(str(positions).strip()):
         return None
+    lines = [line for line in str(positions).strip().splitlines() if line.strip()]
     return max(0, len(lines) - 1)
 
 

@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,38 @@ def check_size(value: Any, name: str, min_size: float, max_size: float) -> float
     return v
 
 
+HOME_FILE = re.compile(CUTOUT["positions_file"]["pattern"])
+
+
+def names_a_file(text: str) -> bool:
+    """The job contract's rule (``cutout.positions_file``): positions text of one line
+    without a comma names a CSV file; anything else is the positions themselves."""
+    return "\n" not in text.strip() and "," not in text
+
+
+def home_file(text: str, home: Path) -> Path:
+    """The CSV file ``text`` names inside ``home`` (a job's positions file).
+
+    Raises
+    ------
+    CutoutError
+        When ``text`` is not a ``.csv`` path relative to the home without ``..``.
+    """
+    name = text.strip()
+    if not HOME_FILE.fullmatch(name):
+        raise CutoutError(f"positions file {name[:100]!r} must be a .csv path relative to your "
+                          "home, without '..' (e.g. lists/targets.csv)")
+    return home / name
+
+
 def rows_of(positions: Any, max_rows: int) -> list[dict[str, Any]]:
     """The input as a list of {UPPERCASE column: value} dicts."""
     if isinstance(positions, str | os.PathLike):
         text = str(positions)
-        if isinstance(positions, os.PathLike) or "\n" not in text.strip():
-            if isinstance(positions, os.PathLike) or _is_file(text) or "," not in text:
-                return _csv_rows(_read_text(Path(text)), text, max_rows)
+        if isinstance(positions, os.PathLike) or names_a_file(text) or (
+            "\n" not in text.strip() and _is_file(text)
+        ):
+            return _csv_rows(_read_text(Path(text)), text, max_rows)
         return _csv_rows(text, "the CSV text", max_rows)
     if isinstance(positions, bytes):
         return _csv_rows(_decode(positions, "the CSV data"), "the CSV data", max_rows)

@@ -364,10 +364,13 @@ def submit_query(sql: str, output: str | None = None, *, name: str | None = None
 
 def _positions_csv(positions: Any) -> Any:
     """Positions as the cutout job takes them: CSV text or [[ra, dec], ...]."""
+    from deslab.cutouts.positions import names_a_file
+
     if isinstance(positions, str | os.PathLike):
         path = Path(positions)
+        # a file the user names here is read here; the job's worker reads the positions
         if isinstance(positions, os.PathLike) or (
-            "\n" not in str(positions) and path.suffix.lower() == ".csv" and path.is_file()
+            names_a_file(str(positions)) and path.suffix.lower() == ".csv" and path.is_file()
         ):
             return path.read_text(encoding="utf-8")
         return str(positions)

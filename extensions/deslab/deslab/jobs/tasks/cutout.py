@@ -21,14 +21,13 @@ OPTIONS = ("xsize", "ysize", "bands", "rgb", "rgb_bands", "rgb_minimum", "rgb_st
 def positions_of(value: Any) -> Any:
     """The positions as ``deslab.cutouts`` takes them: CSV text, a CSV path (relative to the
     user's home), or a list of [ra, dec] pairs."""
+    from deslab.cutouts.positions import home_file, names_a_file
+
     if isinstance(value, list):
         return [tuple(v) for v in value]
     text = str(value)
-    if "\n" not in text.strip() and "," not in text:
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = Path(os.environ.get("DESLAB_HOME") or Path.home()) / path
-        return path
+    if names_a_file(text):
+        return home_file(text, Path(os.environ.get("DESLAB_HOME") or Path.home()))
     return text
 
 
