@@ -83,7 +83,9 @@ CASES: dict[str, dict[str, Any]] = {
             "tolerations": [{"key": "core", "operator": "Exists"}],
             "pdb": {"enabled": True, "maxUnavailable": 1},
         },
-        "proxy": {"service": {"type": "ClusterIP"}, "pdb": {"enabled": True}},
+        "proxy": {"service": {"type": "ClusterIP"}, "pdb": {"enabled": True},
+                  "https": {"enabled": True, "type": "manual",
+                            "manual": {"secretName": "deslab-tls"}}},
         "ingress": {"enabled": True, "className": "nginx",
                     "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
                     "hosts": ["deslab.example.org"],
@@ -116,7 +118,7 @@ CASES: dict[str, dict[str, Any]] = {
                                                "ports": [{"port": 443, "protocol": "TCP"}]}]},
     },
     "openstack": {
-        "proxy": {"service": {
+        "proxy": {"https": {"enabled": True, "type": "offload"}, "service": {
             "type": "LoadBalancer",
             "loadBalancerIP": "203.0.113.50",
             "loadBalancerSourceRanges": ["203.0.113.0/24"],

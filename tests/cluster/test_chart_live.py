@@ -179,6 +179,19 @@ def _exists(read, *args, **kwargs) -> bool:
     return True
 
 
+def test_an_install_without_images_stops_before_creating_anything(kube_cluster):
+    namespace = kube_cluster.create_namespace("noimages")
+    with helm.Config(kubeconfig_path=kube_cluster.kubeconfig, namespace=namespace) as cfg:
+        with pytest.raises(helm.HelmError) as failed:
+            cfg.install(CHART, "dl", {}, namespace=namespace, timeout=60)
+        assert "hub.image.repository" in str(failed.value)
+        assert "make images REGISTRY=" in str(failed.value)
+        assert cfg.list(all_states=True) == []
+    dynamic = DynamicClient(kube_cluster.admin_client())
+    assert _leftovers(dynamic, namespace) == set()
+    kube_cluster.delete_namespace(namespace)
+
+
 def test_generated_secrets_differ_per_install_and_a_missing_key_is_added(kube_cluster):
     core = kubernetes.client.CoreV1Api(kube_cluster.admin_client())
     data = {}
