@@ -540,6 +540,8 @@ def start_cluster(workdir: Path, *, nodes: int = 2, timeout: float = 180) -> Liv
             f"--service-account-private-key-file={pki['sa.key']}",
             f"--root-ca-file={pki['ca.crt']}",
             "--concurrent-job-syncs=5",
+            # a busy 2-core machine may starve kwok's Lease renewals; nodes never really die
+            "--node-monitor-grace-period=300s",
             "--v=1"])
         _spawn(cluster, "kube-scheduler", [
             binaries["kube-scheduler"],
