@@ -13,7 +13,7 @@ help:
 	@echo "make up      set up and run DESlab locally on http://127.0.0.1:$(PORT)"
 	@echo "make test    set up and run the whole test suite"
 	@echo "make setup   only set up (.venv, npm packages, lab extension, Debian packages)"
-	@echo "make kube    build the test cluster (kube-apiserver, controller-manager, kwok; make test does)"
+	@echo "make kube    build the test cluster's binaries (etcd, kube-*, kwok; make test does it)"
 	@echo "make lint    ruff over the Python code"
 	@echo "make bench   run the benchmarks in tests/benchmarks"
 	@echo "make images  build the hub and notebook images (REGISTRY=... PUSH=1 pushes them)"

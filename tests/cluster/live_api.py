@@ -37,7 +37,6 @@ False
 
 from __future__ import annotations
 
-import ctypes
 import datetime
 import ipaddress
 import os
@@ -117,7 +116,6 @@ CONTROLLERS = (
 )
 
 T = TypeVar("T")
-_PR_SET_PDEATHSIG = 1
 
 
 class ClusterError(RuntimeError):
@@ -607,17 +605,14 @@ def _binaries() -> dict[str, str]:
     return found
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when the test process dies, so no part outlives a crash."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def _spawn(cluster: LiveCluster, name: str, argv: list[str]) -> None:
+    # setpriv (util-linux) makes the kernel SIGKILL the process when the test process dies,
+    # so no part outlives a crash (without preexec_fn, which is unsafe with threads).
     log = open(cluster.workdir / f"{name}.log", "wb")  # noqa: SIM115 (kept by the process)
     try:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=cluster.workdir,
-                                start_new_session=True, preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(["setpriv", "--pdeathsig", "KILL", *argv], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                cwd=cluster.workdir, start_new_session=True)
     finally:
         log.close()
     cluster._processes.append((name, proc))
