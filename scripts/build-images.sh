@@ -17,7 +17,8 @@
 #   BUILD_ARGS     extra arguments for the build command (e.g. --isolation=chroot)
 #
 # At the end it prints the --set lines that install the chart with these images.
-# The build context of each image is staged in a temporary directory: the Containerfile,
+# The build context of each image is staged in a temporary directory: the Containerfile, the
+# shared Python environment setup (images/venv.sh),
 # the pinned requirements (images/*/requirements.txt, from images/pin_requirements.py),
 # wheels of our own distributions built offline from this tree, and the kernels.
 set -euo pipefail
@@ -70,7 +71,7 @@ for image in "${IMAGES[@]}"; do
   [ -f "images/$image/Containerfile" ] || die "unknown image '$image'; choose hub or notebook"
   ctx=$(mktemp -d)
   trap 'rm -rf "$ctx"' EXIT
-  cp "images/$image/Containerfile" "images/$image/requirements.txt" "$ctx/"
+  cp "images/$image/Containerfile" "images/$image/requirements.txt" images/venv.sh "$ctx/"
   mkdir -p "$ctx/wheels"
   if [ "$image" = hub ]; then
     build_wheel hub "$ctx/wheels"

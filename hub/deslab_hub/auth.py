@@ -12,7 +12,8 @@ gives every user a password of their own, stored as a bcrypt hash in
 named at start gets one generated into ``DATA_DIR/admin-password``, and
 :func:`set_password` (``deslab-hub set-password``) sets anyone's.
 
-In the cluster, :func:`configure_oauth` selects one of oauthenticator's authenticators, which
+In the cluster, :func:`deslab_hub.cluster.auth.configure_oauth` (also importable from here)
+selects one of oauthenticator's authenticators, which
 reads its client credentials from its own ``OAUTH_*`` variables (never a config file in git).
 """
 
@@ -27,6 +28,7 @@ from firstuseauthenticator import FirstUseAuthenticator
 from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
 from traitlets import Unicode
 
+from deslab_hub.cluster.auth import OAUTH_PROVIDERS, configure_oauth  # noqa: F401 - public
 from deslab_hub.secretfiles import ensure_secret_file
 
 # user names: letters, digits and . _ @ + - (JupyterHub lower-cases them first)
@@ -124,59 +126,3 @@ def ensure_password(path: os.PathLike[str] | str) -> tuple[str, bool]:
         The password and whether it was created now.
     """
     return ensure_secret_file(path, nbytes=12)
-
-
-# provider name -> oauthenticator class
-OAUTH_PROVIDERS: dict[str, str] = {
-    "generic": "oauthenticator.generic.GenericOAuthenticator",
-    "github": "oauthenticator.github.GitHubOAuthenticator",
-    "gitlab": "oauthenticator.gitlab.GitLabOAuthenticator",
-    "google": "oauthenticator.google.GoogleOAuthenticator",
-    "cilogon": "oauthenticator.cilogon.CILogonOAuthenticator",
-    "azuread": "oauthenticator.azuread.AzureAdOAuthenticator",
-}
-
-
-def configure_oauth(
-    c: Any,
-    provider: str,
-    *,
-    callback_url: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Point JupyterHub at an OAuth provider (the cluster's login).
-
-    The authenticator reads the client id, secret and callback URL from its own variables
-    (``OAUTH_CLIENT_ID``, ``OAUTH_CLIENT_SECRET``, ``OAUTH_CALLBACK_URL``, set from a
-    Kubernetes Secret); who may log in is set once on ``Authenticator`` by
-    :func:`deslab_hub.config.build_config`.
-
-    Parameters
-    ----------
-    c
-        The JupyterHub traitlets ``Config`` to fill.
-    provider
-        One of :data:`OAUTH_PROVIDERS` (``generic``, ``github``, ``gitlab``, ``google``,
-        ``cilogon``, ``azuread``).
-    callback_url
-        The callback URL, when not the one in ``OAUTH_CALLBACK_URL``.
-    extra
-        More settings for the authenticator class (for ``generic``: ``authorize_url``,
-        ``token_url``, ``userdata_url``, ``username_claim``...).
-
-    Raises
-    ------
-    ValueError
-        For an unknown provider, listing the valid ones.
-    """
-    if provider not in OAUTH_PROVIDERS:
-        raise ValueError(
-            f"unknown OAuth provider {provider!r}; choose one of {', '.join(OAUTH_PROVIDERS)}"
-        )
-    cls_path = OAUTH_PROVIDERS[provider]
-    c.JupyterHub.authenticator_class = cls_path
-    section = c[cls_path.rsplit(".", 1)[1]]
-    if callback_url:
-        section.oauth_callback_url = callback_url
-    for key, value in (extra or {}).items():
-        section[key] = value

@@ -1,5 +1,8 @@
 """The cluster's login from the chart values: one of oauthenticator's authenticators.
 
+(The local platform's authenticators are in :mod:`deslab_hub.auth`; the hub image needs
+none of them.)
+
 Who may log in (``auth.allowedUsers``, ``hub.adminUsers``) reaches ``Authenticator`` through
 the settings (:func:`deslab_hub.cluster.values.hub_settings`); this module sets the provider,
 its endpoints and claims, and that nobody is allowed unless configured.
@@ -12,8 +15,63 @@ from typing import Any
 
 from traitlets.config import Config
 
-from deslab_hub.auth import configure_oauth
 from deslab_hub.cluster.values import ChartValuesError, get
+
+# provider name -> oauthenticator class
+OAUTH_PROVIDERS: dict[str, str] = {
+    "generic": "oauthenticator.generic.GenericOAuthenticator",
+    "github": "oauthenticator.github.GitHubOAuthenticator",
+    "gitlab": "oauthenticator.gitlab.GitLabOAuthenticator",
+    "google": "oauthenticator.google.GoogleOAuthenticator",
+    "cilogon": "oauthenticator.cilogon.CILogonOAuthenticator",
+    "azuread": "oauthenticator.azuread.AzureAdOAuthenticator",
+}
+
+
+def configure_oauth(
+    c: Any,
+    provider: str,
+    *,
+    callback_url: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Point JupyterHub at an OAuth provider (the cluster's login).
+
+    The authenticator reads the client id, secret and callback URL from its own variables
+    (``OAUTH_CLIENT_ID``, ``OAUTH_CLIENT_SECRET``, ``OAUTH_CALLBACK_URL``, set from a
+    Kubernetes Secret); who may log in is set once on ``Authenticator`` by
+    :func:`deslab_hub.config.build_config`.
+
+    Parameters
+    ----------
+    c
+        The JupyterHub traitlets ``Config`` to fill.
+    provider
+        One of :data:`OAUTH_PROVIDERS` (``generic``, ``github``, ``gitlab``, ``google``,
+        ``cilogon``, ``azuread``).
+    callback_url
+        The callback URL, when not the one in ``OAUTH_CALLBACK_URL``.
+    extra
+        More settings for the authenticator class (for ``generic``: ``authorize_url``,
+        ``token_url``, ``userdata_url``, ``username_claim``...).
+
+    Raises
+    ------
+    ValueError
+        For an unknown provider, listing the valid ones.
+    """
+    if provider not in OAUTH_PROVIDERS:
+        raise ValueError(
+            f"unknown OAuth provider {provider!r}; choose one of {', '.join(OAUTH_PROVIDERS)}"
+        )
+    cls_path = OAUTH_PROVIDERS[provider]
+    c.JupyterHub.authenticator_class = cls_path
+    section = c[cls_path.rsplit(".", 1)[1]]
+    if callback_url:
+        section.oauth_callback_url = callback_url
+    for key, value in (extra or {}).items():
+        section[key] = value
+
 
 AUTHENTICATORS = ("generic", "cilogon", "github")
 
