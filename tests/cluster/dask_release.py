@@ -33,11 +33,12 @@ ACCESS_KINDS = {"ServiceAccount", "Role", "RoleBinding", "ValidatingAdmissionPol
 IMAGE = "registry.example.org/deslab/notebook:1.2.3"
 
 
-def install_dask_crds(cluster: LiveCluster) -> None:
-    """Create the operator's DaskCluster and DaskWorkerGroup CRDs (once) and wait until the
-    API serves them and the quota controller counts them."""
+def install_dask_crds(cluster: LiveCluster, extra: tuple[str, ...] = ()) -> None:
+    """Create the operator's DaskCluster and DaskWorkerGroup CRDs (and ``extra`` ones, e.g.
+    ``daskautoscaler`` for the operator itself) once, and wait until the API serves them and
+    the quota controller counts them."""
     cluster.install_crds([yaml.safe_load((CRD_DIR / f"{name}.yaml").read_text())
-                          for name in ("daskcluster", "daskworkergroup")])
+                          for name in ("daskcluster", "daskworkergroup", *extra)])
     _wait_quota_discovery(cluster)
 
 

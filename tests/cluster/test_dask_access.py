@@ -511,3 +511,101 @@ def test_network_policies_are_admitted_and_fence_dask(
         ns, policy)
     assert created.spec.pod_selector.match_labels["deslab.org/dask-owner"] == alice.name
     assert created.metadata.owner_references[0].uid == alice.uid
+
+
+# --- the real operator ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def dask_operator(kube_cluster: LiveCluster, release: Release,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The dask-kubernetes operator of the installed wheel (kopf), watching the release's
+    namespace with the admin's kubeconfig, as its Helm chart would run it."""
+    import os
+    import subprocess
+    import sys
+
+    install_dask_crds(kube_cluster, extra=("daskautoscaler", "daskjob"))
+    log = tmp_path_factory.mktemp("operator") / "operator.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kopf", "run", "--standalone", "--namespace",
+             release.namespace, "-m", "dask_kubernetes.operator.controller"],
+            env=dict(os.environ, KUBECONFIG=str(kube_cluster.kubeconfig)),
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_the_real_operator_runs_an_admitted_cluster_and_no_hostile_pod(
+        kube_cluster: LiveCluster, release: Release, dask_operator: None) -> None:
+    ns = release.namespace
+    dave = user_server(kube_cluster, release, "dave")
+    api = api_for(kube_cluster, release, dave)
+    cluster = OperatorCluster(api, spec_for(release, api, 2), max_workers=4).wait(timeout=180)
+    core = kubernetes.client.CoreV1Api(kube_cluster.admin_client())
+    selector = f"dask.org/cluster-name={cluster.name}"
+
+    def running(workers: int) -> list[Any] | None:
+        pods = core.list_namespaced_pod(ns, label_selector=selector).items
+        up = [p for p in pods if p.status.phase == "Running"]
+        parts = sorted(p.metadata.labels["dask.org/component"] for p in up)
+        return up if parts == ["scheduler"] + ["worker"] * workers else None
+
+    # Deployments -> ReplicaSets -> pods, each admitted by Pod Security restricted and the
+    # pod policy, scheduled and Running (kwok)
+    pods = kube_cluster.wait_for(lambda: running(2), "the operator's scheduler and 2 workers",
+                                 180)
+    for pod in pods:
+        assert pod.spec.service_account_name == f"{release.fullname}-dask-pods"
+        assert pod.spec.automount_service_account_token is False
+        assert pod.spec.security_context.run_as_user == 1000
+        assert pod.metadata.labels["deslab.org/dask-owner"] == dave.name
+        assert not [v for v in pod.spec.volumes or [] if v.empty_dir is None]
+    service = core.read_namespaced_service(f"{cluster.name}-scheduler", ns)
+    assert service.spec.type == "ClusterIP"
+    assert service.spec.selector == {"dask.org/cluster-name": cluster.name,
+                                     "dask.org/component": "scheduler"}
+    cluster.scale(3)
+    kube_cluster.wait_for(lambda: running(3), "the operator to add a third worker", 180)
+
+    # a hostile cluster made by someone the user policy does not cover (here the admin) gets
+    # its Deployments from the operator, but not one pod: the pod policy refuses them
+    hostile = copy.deepcopy(spec_for(release, api_for(kube_cluster, release, alice_like(
+        kube_cluster, release)), 1))
+    hostile["metadata"].update(name="dask-hostile", ownerReferences=[])
+    for part in ("scheduler", "worker"):
+        # the hub Secret: Pod Security restricted allows secret volumes, the pod policy not
+        hostile["spec"][part]["spec"]["volumes"].append(
+            {"name": "h", "secret": {"secretName": f"{release.fullname}-hub-secret"}})
+    hostile["spec"]["scheduler"]["service"]["selector"]["dask.org/cluster-name"] = "dask-hostile"
+    custom(kube_cluster.admin_client()).create_namespaced_custom_object(
+        GROUP, VERSION, ns, PLURAL, hostile)
+    apps = kubernetes.client.AppsV1Api(kube_cluster.admin_client())
+
+    def refused_by_policy() -> bool:
+        events = core.list_namespaced_event(ns).items
+        return any(e.reason == "FailedCreate" and "dask-hostile" in e.involved_object.name
+                   and "emptyDir volumes only" in (e.message or "") for e in events)
+
+    kube_cluster.wait_for(refused_by_policy, "the ReplicaSet of the hostile scheduler to be "
+                          "refused by the pod policy", 180)
+    assert apps.list_namespaced_deployment(ns, label_selector="dask.org/cluster-name="
+                                           "dask-hostile").items
+    assert core.list_namespaced_pod(ns, label_selector="dask.org/cluster-name="
+                                    "dask-hostile").items == []
+    # closing asks the API to delete the cluster; the operator's finalizer then tears it
+    # down, which needs a scheduler that answers (containers never run here)
+    cluster.close()
+
+
+def alice_like(kube_cluster: LiveCluster, release: Release) -> UserServer:
+    """A throwaway user server (only its identity is used, to build a spec)."""
+    return user_server(kube_cluster, release, "erin")

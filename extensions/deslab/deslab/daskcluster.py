@@ -220,17 +220,23 @@ class OperatorCluster:
         self.status = Status.running
 
     def wait(self, timeout: float = 300, poll: float = 1.0) -> OperatorCluster:
-        """Wait until the operator reports the cluster running; return self."""
+        """Wait until the operator has made the scheduler and workers; return self.
+
+        The operator's phase goes Created -> Pending (Deployments and Service made) ->
+        Running (its Service watch saw the scheduler Service). The Service watch does not
+        always fire for a ClusterIP Service, so Pending is enough here; ``distributed.Client``
+        then waits for the scheduler to answer.
+        """
         deadline = time.monotonic() + timeout
         phase = ""
         while time.monotonic() < deadline:
             phase = (self.api.get(self.name).get("status") or {}).get("phase", "")
-            if phase == "Running":
+            if phase in ("Pending", "Running"):
                 return self
             time.sleep(poll)
         raise DaskClusterError(
-            f"Dask cluster {self.name} is not running after {timeout:.0f} s (phase "
-            f"{phase or 'none'}): the Dask operator may be missing or the quota used up"
+            f"the Dask operator has not started cluster {self.name} after {timeout:.0f} s "
+            f"(phase {phase or 'none'}): ask the operator whether the Dask operator runs"
         )
 
     def scale(self, n: int) -> None:
