@@ -206,3 +206,32 @@ def test_per_server_network_policy_is_valid_and_names_one_server() -> None:
             "hub.jupyter.org/servername": ""}}},
         {"podSelector": {"matchLabels": own}}]}]
     assert policy["metadata"]["ownerReferences"][0]["uid"] == pod["metadata"]["uid"]
+
+
+async def test_per_server_policy_admits_the_real_kubespawner_pod_only(
+        rendered: dict, tmp_path, monkeypatch) -> None:
+    """KubeSpawner, configured by the chart, makes alice's pod; the hub's hook policy for it
+    selects alice's Dask pods and lets in that pod, not bob's, and the hook is configured."""
+    from deslab_hub.cluster.dask_access import dask_network_policy
+
+    from tests.chart.test_hub_config import hub_app, matches, user_pod
+
+    docs = rendered["everything"]
+    app = hub_app(docs, tmp_path, monkeypatch)
+    assert callable(app.config.KubeSpawner.after_pod_created_hook)
+    alice, bob = await user_pod(app, "alice"), await user_pod(app, "bob")
+    alice["metadata"].update(namespace=NAMESPACE, uid="5b1c0f7e-8d2a-4c3b-9e4f-1a2b3c4d5e6f")
+    policy = dask_network_policy(alice, RELEASE)["spec"]
+    peers = policy["ingress"][0]["from"]
+    assert matches(peers[0]["podSelector"], alice["metadata"]["labels"])
+    assert not matches(peers[0]["podSelector"], bob["metadata"]["labels"])
+    # the chart's user-server policy selects the same pod, and Dask pods never match it
+    assert matches(policies(docs)["singleuser"]["podSelector"], alice["metadata"]["labels"])
+    dask_pod_labels = dict(policy["podSelector"]["matchLabels"],
+                           **{"dask.org/cluster-name": "dask-x", "dask.org/component": "worker"})
+    assert matches(policies(docs)["dask"]["podSelector"], dask_pod_labels)
+    assert not matches(peers[0]["podSelector"], dask_pod_labels)
+    # without Dask, no hook
+    (tmp_path / "d").mkdir()
+    app = hub_app(rendered["defaults"], tmp_path / "d", monkeypatch)
+    assert "after_pod_created_hook" not in app.config.KubeSpawner
