@@ -69,7 +69,8 @@ def make_positions(root: Path, n: int, seed: int = 1) -> list[tuple[float, float
 
     con = duckdb.connect(str(root / "fz" / "catalog.duckdb"), read_only=True)
     names = [r[0] for r in con.execute(
-        "SELECT TILENAME FROM DR2_TILE_INFO WHERE FITS_IMAGE_G IS NOT NULL ORDER BY ID"
+        "SELECT TILENAME FROM DR2_TILE_INFO WHERE ID <= (SELECT UPFRONT_TILES FROM DEMO_SURVEY) "
+        "ORDER BY ID"
     ).fetchall()]
     con.close()
     rng = np.random.default_rng(seed)

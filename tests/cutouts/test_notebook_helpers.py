@@ -21,7 +21,9 @@ def test_footprint_map_draws_tiles_healpix_and_positions(survey, catalog, tmp_pa
     from matplotlib.collections import PolyCollection
 
     n_tiles = catalog.execute("SELECT COUNT(*) FROM DR2_TILE_INFO").fetchone()[0]
-    fig = deslab.cutouts.footprint_map([(0.01, -0.02), (359.9, 0.1)])
+    # the demo footprint has fields 40 deg either side of RA = 0: "auto" shows the whole sky
+    assert deslab.cutouts.footprint_map(show_healpix=False).axes[0].name == "mollweide"
+    fig = deslab.cutouts.footprint_map([(0.01, -0.02), (359.9, 0.1)], projection="local")
     ax = fig.axes[0]
     sizes = sorted(len(c.get_paths()) for c in ax.collections if isinstance(c, PolyCollection))
     assert n_tiles in sizes and len(sizes) == 2  # tiles and HEALPix pixels

@@ -183,7 +183,7 @@ def validate_query(body: Mapping[str, Any]) -> dict[str, Any]:
             f"compression {compression[:20]!r} does not apply to {fmt}; valid: {valid}"
         )
     if output is None:
-        gz = fmt == "csv" and compression == "gzip"
+        gz = fmt in ("csv", "ecsv") and compression == "gzip"
         output = QUERY["default_output_stem"] + QUERY_FORMATS[fmt] + (".gz" if gz else "")
     params: dict[str, Any] = {
         "sql": sql,

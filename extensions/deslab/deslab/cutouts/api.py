@@ -28,7 +28,7 @@ from deslab.contract import CUTOUT
 from deslab.cutouts import positions as _pos
 from deslab.cutouts import rgb as _rgb
 from deslab.cutouts.stamps import TileImage, cut, plan_blocks, stamp_box, stamp_header, write_fits
-from deslab.cutouts.tiles import tile_files, tile_index
+from deslab.cutouts.tiles import ensure_images, tile_files, tile_index
 from deslab.errors import CutoutError
 from deslab.settings import settings
 
@@ -158,6 +158,7 @@ def cutouts(
     opts = _Options(out, edge, fits, chosen_rgb, lupton)
     _name_files(requests)
     units = _units(requests, tiles_dir, workers)
+    _draw_missing_images(units, opts, workers)
     _run(units, opts, requests, workers, progress)
     return _summary(requests, out, opts)
 
@@ -288,6 +289,19 @@ def _units(requests: list[_pos.Request], tiles_dir: Path, workers: int | None) -
                 UnitRow(r.row, r.ra, r.dec, r.xsize, r.ysize, r.bands, r.stem) for r in chunk
             ]))
     return units
+
+
+def _draw_missing_images(units: list[_Unit], opts: _Options, workers: int | None) -> None:
+    """Demo survey: draw the tile images the stamps need that are not on disk yet."""
+    wanted: dict[tuple[str, str], Path] = {}
+    for u in units:
+        bands = set(opts.rgb_bands or "")
+        for row in u.rows:
+            bands |= set(row[5]) if opts.write_fits else set()
+        for b in bands:
+            if b in u.files and not u.files[b].exists():
+                wanted[(u.tilename, b)] = u.files[b]
+    ensure_images(wanted, workers)
 
 
 def _n_workers(workers: int | None, n_rows: int) -> int:

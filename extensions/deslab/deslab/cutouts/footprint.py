@@ -14,6 +14,7 @@ import numpy as np
 from astropy_healpix import HEALPix
 
 from deslab.cutouts.tiles import TileIndex, tile_index
+from deslab.demo import tilegen
 from deslab.errors import CutoutError
 from deslab.settings import settings
 
@@ -48,6 +49,10 @@ def _tile_samples(index: TileIndex, which: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _imaged_mask(index: TileIndex) -> np.ndarray:
+    """Tiles with images: all of a demo survey's (drawn on first use), else those with a
+    directory under DESLAB_TILES."""
+    if tilegen.demo_survey(settings().require_catalog()) is not None:
+        return np.ones(len(index), bool)
     root = settings().tiles
     present = set()
     if root is not None and root.is_dir():

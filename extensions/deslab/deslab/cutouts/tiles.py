@@ -20,6 +20,7 @@ from astropy.table import Table
 
 from deslab.cutouts import catalog_access
 from deslab.cutouts.geometry import edge_distance, gnomonic, unit_vectors
+from deslab.demo import tilegen
 from deslab.errors import CutoutError
 from deslab.settings import settings
 
@@ -183,23 +184,36 @@ def tile_files(tilename: str, tiles_dir: Path | None = None) -> dict[str, Path]:
     """The image file of each band of a tile that has pixel data (band -> path).
 
     Looks in ``DESLAB_TILES/<TILENAME>/`` for ``<TILENAME>*_<band>.fits.fz`` or ``.fits``.
+    On the demo survey every tile has images: a band not written yet maps to the file it
+    will be drawn into on first use (:func:`ensure_images` draws it).
     """
     root = tiles_dir or settings().require_tiles()
     folder = root / tilename
     found: dict[str, Path] = {}
-    if not folder.is_dir():
-        return found
-    for band in BANDS:
-        for pattern in (f"{tilename}_{band}.fits.fz", f"{tilename}_{band}.fits",
-                        f"{tilename}*_{band}.fits.fz", f"{tilename}*_{band}.fits"):
-            hits = sorted(folder.glob(pattern))
-            if hits:
-                found[band] = hits[0]
-                break
+    if folder.is_dir():
+        for band in BANDS:
+            for pattern in (f"{tilename}_{band}.fits.fz", f"{tilename}_{band}.fits",
+                            f"{tilename}*_{band}.fits.fz", f"{tilename}*_{band}.fits"):
+                hits = sorted(folder.glob(pattern))
+                if hits:
+                    found[band] = hits[0]
+                    break
+    if len(found) < len(BANDS):
+        planned = tilegen.planned_files(settings().require_catalog(), root, tilename)
+        found = {b: found.get(b) or planned[b] for b in BANDS if b in found or b in planned}
     return found
+
+
+def ensure_images(wanted: dict[tuple[str, str], Path], workers: int | None = None) -> None:
+    """Draw the images ``(tilename, band) -> path`` a demo-survey tile does not have on disk
+    yet (see :mod:`deslab.demo.tilegen`); nothing to do for files that exist."""
+    todo = [(t, b, p) for (t, b), p in wanted.items() if not p.exists()]
+    if todo:
+        tilegen.ensure_many(settings().require_catalog(), todo, workers)
 
 
 def reset() -> None:
     """Forget loaded tile indexes (after the catalog changed)."""
     with _lock:
         _cache.clear()
+    tilegen.reset()

@@ -125,14 +125,23 @@ def render(tile: Tile, band: str, src: Sources, rng: np.random.Generator) -> np.
     return image
 
 
+DET_BANDS = ("r", "i", "z")  # the detection image is the mean of these
+
+
 def header(tile: Tile, band: str) -> fits.Header:
+    """FITS header of a tile image (``band`` in grizY, or ``det`` for the detection image)."""
+    if band == "det":
+        fwhm = max(PSF_FWHM[b] for b in DET_BANDS)
+        sky = float(np.sqrt(sum(sky_sigma(b) ** 2 for b in DET_BANDS)) / len(DET_BANDS))
+    else:
+        fwhm, sky = PSF_FWHM[band], float(sky_sigma(band))
     h = tile.header()
     h["EXTNAME"] = "SCI"
     h["TILENAME"] = (tile.name, "coadd tile")
     h["BAND"] = (band, "filter band")
     h["MAGZERO"] = (ZERO_POINT, "magnitude zero point")
-    h["PSF_FWHM"] = (PSF_FWHM[band], "[arcsec] PSF full width at half maximum")
-    h["SKYSIGMA"] = (float(sky_sigma(band)), "[count] per-pixel noise")
+    h["PSF_FWHM"] = (fwhm, "[arcsec] PSF full width at half maximum")
+    h["SKYSIGMA"] = (sky, "[count] per-pixel noise")
     h["BUNIT"] = "count"
     h["ORIGIN"] = "deslab demo survey"
     return h

@@ -4,7 +4,8 @@ Tiles lie on rows of constant declination around (RA, Dec) = (0, 0), as DES tile
 centres every 0.1 deg in Dec and a multiple of 0.1 deg in RA (so that the names are unique),
 overlapping their neighbours by a few percent. Tile 0 is centred on RA = 0 and straddles it
 (CROSSRA0 = 'Y'). Tiles are ordered in rings around tile 0, so the first ``imaged`` tiles
-form a compact block; only those get pixel data.
+form a compact block (the ones written up front). After the rings come small blocks of tiles
+on the fields of :data:`FIELDS`, where the example queries of the DES documentation look.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from astropy.wcs import WCS
 PIXEL_SCALE = 0.263  # arcsec per pixel, as DES coadds
 OVERLAP = 0.05  # minimum fraction of a tile shared with each neighbour
 MIN_TILE_PIXELS = 1500  # smaller tiles could not overlap at the 0.1 deg naming grid
+# (name, RA, Dec) of fields covered by a 3 x 3 block of tiles besides the rings around (0, 0):
+# the regions the DES DR2 example queries select (globular cluster M2; RA 40-41, Dec -41..-40)
+FIELDS = (("M2", 323.36, -0.82), ("RA40_DEC-40", 40.5, -40.5))
+FIELD_SIDE = 3
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,29 @@ def _step(width: float) -> float:
 
 
 def build_tiles(n_tiles: int, npix: int) -> list[Tile]:
-    """The first ``n_tiles`` tiles of the survey, ordered in rings around (0, 0)."""
+    """``n_tiles`` tiles in rings around (0, 0), then the blocks on :data:`FIELDS`."""
+    ring = _ring_tiles(n_tiles, npix)
+    names = {t.name for t in ring}
+    width = npix * PIXEL_SCALE / 3600.0
+    step_dec = _step(width)
+    for _field, ra0, dec0 in FIELDS:
+        half = FIELD_SIDE // 2
+        j0 = round(dec0 / step_dec)
+        for j in range(j0 - half, j0 + half + 1):
+            dec = j * step_dec
+            step_ra = _step(width / math.cos(math.radians(dec)))
+            i0 = round(ra0 / step_ra)
+            for i in range(i0 - half, i0 + half + 1):
+                ra = (i * step_ra) % 360.0
+                name = tile_name(ra, dec)
+                if name not in names:
+                    names.add(name)
+                    ring.append(Tile(len(ring), name, ra, dec, step_ra, step_dec, npix))
+    return ring
+
+
+def _ring_tiles(n_tiles: int, npix: int) -> list[Tile]:
+    """The first ``n_tiles`` tiles of the rings around (0, 0)."""
     if npix < MIN_TILE_PIXELS:
         raise ValueError(f"tile size must be at least {MIN_TILE_PIXELS} pixels, got {npix}")
     width = npix * PIXEL_SCALE / 3600.0
@@ -98,16 +125,15 @@ def build_tiles(n_tiles: int, npix: int) -> list[Tile]:
     return tiles
 
 
-def tile_row(tile: Tile, imaged: bool, compress: bool, bands: str = "grizY"
-             ) -> dict[str, object]:
-    """The DR2_TILE_INFO row of a tile."""
+def tile_row(tile: Tile, compress: bool) -> dict[str, object]:
+    """The DR2_TILE_INFO row of a tile (every tile has images: those not written up front
+    are generated on first use, see :mod:`deslab.demo.tilegen`)."""
     w = tile.wcs()
     n = tile.npix
     corners = np.array([[1, 1], [n, 1], [n, n], [1, n]], dtype=float)
     cra, cdec = w.all_pix2world(corners[:, 0], corners[:, 1], 1)
     cra = np.mod(cra, 360.0)
     half_ra = tile.step_ra / 2.0
-    ext = ".fits.fz" if compress else ".fits"
     row: dict[str, object] = {
         "TILENAME": tile.name,
         "ID": tile.index + 1,
@@ -123,6 +149,8 @@ def tile_row(tile: Tile, imaged: bool, compress: bool, bands: str = "grizY"
     row["RACMAX"] = float(max(cra[0], cra[3]))
     row["DECCMIN"] = float(min(cdec))
     row["DECCMAX"] = float(max(cdec))
+    row["RA_SIZE"] = float((row["RACMAX"] - row["RACMIN"]) % 360.0)
+    row["DEC_SIZE"] = row["DECCMAX"] - row["DECCMIN"]
     row["URAMIN"] = float((tile.ra - half_ra) % 360.0)
     row["URAMAX"] = float((tile.ra + half_ra) % 360.0)
     row["UDECMIN"] = tile.dec - tile.step_dec / 2.0
@@ -131,11 +159,19 @@ def tile_row(tile: Tile, imaged: bool, compress: bool, bands: str = "grizY"
     row["PIXELSCALE"] = PIXEL_SCALE
     row["NAXIS1"] = n
     row["NAXIS2"] = n
-    for b in ("g", "r", "i", "z", "Y"):
-        row[f"FITS_IMAGE_{b.upper()}"] = (
-            f"{tile.name}/{tile.name}_{b}{ext}" if imaged and b in bands else None
-        )
+    for band in IMAGE_BANDS:
+        row[f"FITS_IMAGE_{band.upper()}"] = image_path(tile.name, band, compress)
+    for name in ("TIFF_COLOR_IMAGE", "FITS_DR2_MAIN", "FITS_DR2_MAGNITUDE", "FITS_DR2_FLUX"):
+        row[name] = None
     return row
+
+
+IMAGE_BANDS = ("g", "r", "i", "z", "Y", "det")
+
+
+def image_path(tilename: str, band: str, compress: bool) -> str:
+    """File of a tile image relative to the tile directory (``band`` in grizY or ``det``)."""
+    return f"{tilename}/{tilename}_{band}{'.fits.fz' if compress else '.fits'}"
 
 
 def _cross(cra: np.ndarray) -> bool:

@@ -19,6 +19,7 @@ WRITERS: dict[str, str] = {
     "fits": "deslab.catalog.writers.fits:FitsWriter",
     "hdf5": "deslab.catalog.writers.hdf5:Hdf5Writer",
     "csv": "deslab.catalog.writers.csv:CsvWriter",
+    "ecsv": "deslab.catalog.writers.csv:EcsvWriter",
     "parquet": "deslab.catalog.writers.parquet:ParquetWriter",
     "votable": "deslab.catalog.writers.votable:VOTableWriter",
 }
@@ -86,7 +87,7 @@ def resolve_format(path: Path, format: str | None, compression: str | None
     if cls is None:
         raise ExportError(f"unknown format {format!r}: valid formats are {', '.join(WRITERS)}")
     fmt = cls.format_name
-    if path.name.lower().endswith(".gz") and fmt == "csv":
+    if path.name.lower().endswith(".gz") and "gzip" in cls.compressions:
         implied = "gzip"
     comp = compression if compression is not None else implied
     if isinstance(comp, str):

@@ -1,19 +1,24 @@
-"""CSV (optionally gzip) through pyarrow's CSV writer, with an ECSV header.
+"""CSV and ECSV (optionally gzip) through pyarrow's CSV writer.
 
-Rows are formatted (and, for ``.csv.gz``, compressed as independent gzip members, which
-gzip readers concatenate) on a small thread pool, in order, since number formatting is the
-cost of CSV; the pool's queue is bounded, so memory stays bounded.
+Rows are formatted (and, for ``.gz``, compressed as independent gzip members, which gzip
+readers concatenate) on a small thread pool, in order, since number formatting is the cost
+of CSV; the pool's queue is bounded, so memory stays bounded.
 
-The header is astropy's ECSV (``# %ECSV 1.0`` and YAML in ``#`` lines): column types, units,
-descriptions and the provenance (query, catalog, time, deslab version, row count). Plain CSV
-readers skip it with ``comment="#"`` (pandas); ``Table.read(path, format="ascii.ecsv")``
-reads everything back. The row count is only known at the end: uncompressed, it is patched in
-place (the header reserves room for it); gzip-compressed, the header is written as its own
-gzip member in front of the data member when the file is finished.
+``.csv`` is plain CSV: one header row of column names, then the rows (RFC 4180 quoting, ``\n``
+line ends, empty fields for NULL), which pandas, astropy, DuckDB, TOPCAT, the ``csv`` module
+and spreadsheets read with their default arguments. It carries no metadata.
+
+``.ecsv`` is astropy's ECSV: a header of ``#`` lines (``# %ECSV 1.0`` and YAML) with column
+types, units, descriptions and the provenance (query, catalog, time, deslab version, row
+count), then the same CSV; ``Table.read(path)`` reads everything back. The row count is only
+known at the end: uncompressed, it is patched in place (the header reserves room for it);
+gzip-compressed, the header is written as its own gzip member in front of the data member
+when the file is finished.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import os
@@ -65,8 +70,18 @@ def _empty_column(field: pa.Field, info) -> Column:
     return col
 
 
+def header_row(names: list[str]) -> bytes:
+    """The CSV header line (quoted like pyarrow quotes values: only when needed)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(names)
+    return buf.getvalue().encode("utf-8")
+
+
 class CsvWriter(Writer):
-    """Streaming CSV writer (``compression="gzip"`` for ``.csv.gz``)."""
+    """Streaming plain CSV writer (``compression="gzip"`` for ``.csv.gz``)."""
+
+    #: write astropy's ECSV header (types, units, descriptions, provenance) in front
+    ecsv = False
 
     format_name = "csv"
     aliases = ("csv.gz",)
@@ -76,10 +91,14 @@ class CsvWriter(Writer):
     def __init__(self, path: Path, schema: pa.Schema, *args, **kwargs) -> None:
         super().__init__(path, schema, *args, **kwargs)
         self._gzip = self.compression == "gzip"
-        self._body_path = self.path.with_name(self.path.name + ".body") if self._gzip \
-            else self.path
+        self._body_path = self.path.with_name(self.path.name + ".body") \
+            if self._gzip and self.ecsv else self.path
         self._raw = open(self._body_path, "wb")  # noqa: SIM115 - closed in close()/abort()
-        if not self._gzip:
+        if not self.ecsv:
+            row = header_row([f.name for f in schema])
+            self._raw.write(gzip.compress(row, compresslevel=GZIP_LEVEL) if self._gzip
+                            else row)
+        elif not self._gzip:
             self._header_len = len(self._header(ROWS_SLOT))
             self._raw.write(self._header(ROWS_SLOT))
         self._bools = [i for i, f in enumerate(schema) if pa.types.is_boolean(f.type)]
@@ -104,7 +123,7 @@ class CsvWriter(Writer):
         if batch.num_rows:
             if self._bools:
                 cols = list(batch.columns)
-                for i in self._bools:  # ECSV spells booleans True/False
+                for i in self._bools:  # as ECSV (and pandas, DuckDB) spell booleans
                     cols[i] = pc.if_else(cols[i], "True", "False")
                 batch = pa.RecordBatch.from_arrays(cols, schema=self._csv_schema)
             step = max(1, -(-batch.num_rows // THREADS))
@@ -130,6 +149,8 @@ class CsvWriter(Writer):
             self._raw.write(self._queue.popleft().result())
         self._pool.shutdown()
         self._raw.close()
+        if not self.ecsv:
+            return
         header = self._header(str(self.rows))
         if self._gzip:
             with open(self.path, "wb") as out:
@@ -151,5 +172,15 @@ class CsvWriter(Writer):
             self._raw.close()
         except OSError:  # the half-written file is deleted next
             pass
-        if self._gzip:
+        if self._gzip and self.ecsv:
             self._body_path.unlink(missing_ok=True)
+
+
+class EcsvWriter(CsvWriter):
+    """Streaming ECSV writer (``compression="gzip"`` for ``.ecsv.gz``)."""
+
+    ecsv = True
+    format_name = "ecsv"
+    aliases = ("ecsv.gz",)
+    extensions = {".ecsv": None, ".ecsv.gz": "gzip"}
+    compressions = (None, "gzip")
