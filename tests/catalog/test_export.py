@@ -93,7 +93,8 @@ def test_fits_passes_fitsverify_and_has_provenance(reference, tmp_path):
         assert h["NAXIS2"] == len(reference) == h["DESROWS"]
         assert h["DESQUERY"] == " ".join(SQL.split())
         assert h["DESCATLG"].startswith("duckdb://") and h["DESVERS"] == deslab.__version__
-        assert h["DATE"] and h["TUNIT2"] == "deg"
+        ra = hdul[1].columns.names.index("RA") + 1
+        assert h["DATE"] and h[f"TUNIT{ra}"] == "deg"
         assert np.array_equal(hdul[1].data["COADD_OBJECT_ID"], reference["COADD_OBJECT_ID"])
 
 

@@ -16,3 +16,4 @@ def test_first_steps_notebook_runs(demo_env, tmp_path):
     assert (tmp_path / "results" / "bright.fits").exists()
     text = "".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
     assert "read-only" in text and "rows" in text
+    assert "1000 rows on tiles" in text  # a DES example query on the demo survey

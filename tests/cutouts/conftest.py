@@ -30,13 +30,14 @@ def catalog(demo_survey, tmp_path_factory):
 
 
 def isolated_bright(con, tilename: str, n: int, where: str = "TRUE") -> list[tuple]:
-    """Bright objects of a tile with nothing within 2 mag of them closer than 8 arcsec."""
+    """Bright objects of a tile with nothing within 2 mag of them closer than 16 arcsec (so
+    that nothing brighter shares a stamp of up to 0.5 arcmin around them)."""
     return con.execute(f"""
         SELECT a.COADD_OBJECT_ID, a.RA, a.DEC FROM DR2_MAIN a
         WHERE a.TILENAME = ? AND a.MAG_AUTO_G < 21.5 AND a.MAG_AUTO_Y < 20.5
           AND a.EXTENDED_CLASS_COADD <= 1 AND {where}
           AND NOT EXISTS (SELECT 1 FROM DR2_MAIN b WHERE b.COADD_OBJECT_ID <> a.COADD_OBJECT_ID
-              AND abs(b.DEC - a.DEC) < 8 / 3600.0
-              AND abs(((b.RA - a.RA + 540) % 360) - 180) < 8 / 3600.0
+              AND abs(b.DEC - a.DEC) < 16 / 3600.0
+              AND abs(((b.RA - a.RA + 540) % 360) - 180) < 16 / 3600.0
               AND b.MAG_AUTO_R < a.MAG_AUTO_R + 2)
         ORDER BY a.COADD_OBJECT_ID LIMIT ?""", [tilename, n]).fetchall()

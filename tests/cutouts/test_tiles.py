@@ -100,4 +100,4 @@ def test_healpix_coverage_matches_the_catalog_footprint(survey, catalog):
     n_tiles = catalog.execute("SELECT COUNT(*) FROM DR2_TILE_INFO").fetchone()[0]
     assert area == pytest.approx(n_tiles * (1500 * 0.263 / 3600) ** 2, rel=0.02)
     imaged = deslab.cutouts.coverage_map(32, imaged_only=True)
-    assert 0 < imaged.sum() < cov.sum()
+    assert imaged.sum() == cov.sum()  # every tile of the demo survey has images

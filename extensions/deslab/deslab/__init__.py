@@ -21,6 +21,7 @@ _API = {
     "query_to_file": "deslab.catalog.api",
     "describe_table": "deslab.catalog.api",
     "find_tables": "deslab.catalog.api",
+    "find_tables_with_column": "deslab.catalog.api",
     "find_columns": "deslab.catalog.api",
     "submit_query": "deslab.jobs.client",
     "submit_cutouts": "deslab.jobs.client",

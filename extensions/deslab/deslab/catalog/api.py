@@ -264,9 +264,24 @@ def describe_table(name: str, *, catalog: str | Backend | None = None) -> Table:
     return _meta.describe_table(_backend(catalog), name)
 
 
-def find_tables(pattern: str = "", *, catalog: str | Backend | None = None) -> Table:
-    """Tables whose name contains ``pattern`` (or matches it with ``%``/``*`` wildcards)."""
-    return _meta.find_tables(_backend(catalog), pattern)
+def find_tables(pattern: str = "", *, column: str | None = None,
+                catalog: str | Backend | None = None) -> Table:
+    """Tables whose name contains ``pattern`` (or matches it with ``%``/``*`` wildcards).
+
+    With ``column``, only the tables having a column whose name contains (or matches) it,
+    as easyaccess's ``find_tables_with_column``; ``COLUMNS`` lists the matching columns.
+
+    >>> deslab.find_tables(column="WAVG_SPREAD%")       # doctest: +SKIP
+    TABLE_NAME       ROWS  DESCRIPTION  COLUMNS
+    DR2_MAIN       100000  ...          WAVG_SPREAD_MODEL_G ... WAVG_SPREADERR_MODEL_Y
+    DR2_MAIN_SAMPLE    -1  ...          WAVG_SPREAD_MODEL_G ...
+    """
+    return _meta.find_tables(_backend(catalog), pattern, column)
+
+
+def find_tables_with_column(pattern: str, *, catalog: str | Backend | None = None) -> Table:
+    """Tables having a column whose name contains ``pattern`` (easyaccess's command)."""
+    return find_tables("", column=pattern, catalog=catalog)
 
 
 def find_columns(pattern: str = "", *, catalog: str | Backend | None = None) -> Table:
@@ -275,4 +290,4 @@ def find_columns(pattern: str = "", *, catalog: str | Backend | None = None) -> 
 
 
 __all__ = ["ExportResult", "check", "describe_table", "explain", "find_columns", "find_tables",
-           "prepare", "query", "query_to_file"]
+           "find_tables_with_column", "prepare", "query", "query_to_file"]

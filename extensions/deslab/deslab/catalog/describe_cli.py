@@ -16,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="tables whose name contains PATTERN (or matches %%/* wildcards)")
     parser.add_argument("--find-columns", default=None, metavar="PATTERN",
                         help="columns, in any table, whose name contains PATTERN")
+    parser.add_argument("--find-tables-with-column", default=None, metavar="PATTERN",
+                        help="tables having a column whose name contains PATTERN (as"
+                             " easyaccess's find_tables_with_column)")
     add_catalog_argument(parser)
 
 
@@ -24,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.find_columns is not None:
         table = api.find_columns(args.find_columns, catalog=args.catalog)
+    elif args.find_tables_with_column is not None:
+        table = api.find_tables_with_column(args.find_tables_with_column, catalog=args.catalog)
     elif args.find_tables is not None or args.table is None:
         table = api.find_tables(args.find_tables or "", catalog=args.catalog)
     else:

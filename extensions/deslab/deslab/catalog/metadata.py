@@ -102,17 +102,26 @@ def describe_table(backend: Backend, name: str) -> Table:
     return out
 
 
-def find_tables(backend: Backend, pattern: str = "") -> Table:
-    """Tables whose name matches ``pattern`` (substring or ``%``/``*`` wildcards)."""
+def find_tables(backend: Backend, pattern: str = "", column: str | None = None) -> Table:
+    """Tables whose name matches ``pattern`` (substring or ``%``/``*`` wildcards); with
+    ``column``, only those having a column whose name matches it, as easyaccess's
+    ``find_tables_with_column`` (the matching columns in ``COLUMNS``)."""
     rx = _pattern(pattern)
     found = [t for t in backend.tables() if rx.match(t.name.upper())]
-    return Table(
-        {
-            "TABLE_NAME": [t.name for t in found],
-            "ROWS": [(-1 if t.rows is None else int(t.rows)) for t in found],
-            "DESCRIPTION": [t.description for t in found],
-        }
-    )
+    out = {
+        "TABLE_NAME": [t.name for t in found],
+        "ROWS": [(-1 if t.rows is None else int(t.rows)) for t in found],
+        "DESCRIPTION": [t.description for t in found],
+    }
+    if column is None:
+        return Table(out)
+    crx = _pattern(column)
+    matches = {t.name: [c.name for c in backend.columns(t.name) if crx.match(c.name.upper())]
+               for t in found}
+    keep = [i for i, t in enumerate(found) if matches[t.name]]
+    out = {k: [v[i] for i in keep] for k, v in out.items()}
+    out["COLUMNS"] = [" ".join(matches[found[i].name]) for i in keep]
+    return Table(out)
 
 
 def find_columns(backend: Backend, pattern: str = "") -> Table:

@@ -7,7 +7,8 @@ Statements end with ``;``. After the ``;``:
 ``< check``         only check the statement (parse, read-only) and show how it will run
 
 Commands (no ``;`` needed): ``describe_table NAME``, ``find_tables PATTERN``,
-``find_columns PATTERN``, ``set timeout S``, ``set limit N``, ``help``, ``exit``.
+``find_tables_with_column PATTERN``, ``find_columns PATTERN``, ``set timeout S``,
+``set limit N``, ``help``, ``exit``.
 Tab completes commands, tables and columns; history is kept in ``$DESLAB_HOME/.deslab_sql_history``.
 Ctrl-C cancels a running query (the session stays usable); Ctrl-D leaves.
 """
@@ -27,7 +28,8 @@ from deslab.errors import DeslabError
 HELP = "interactive SQL shell on the catalog (easyaccess-style; Tab completion, history)"
 PROMPT = "DESDB ~> "
 CONTINUATION = "  ...> "
-COMMANDS = ("describe_table", "find_tables", "find_columns", "set", "help", "exit", "quit")
+COMMANDS = ("describe_table", "find_tables", "find_tables_with_column", "find_columns", "set",
+            "help", "exit", "quit")
 SQL_WORDS = ("SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "GROUP BY", "ORDER BY", "HAVING",
              "JOIN", "LEFT JOIN", "ON", "AS", "IN", "BETWEEN", "LIKE", "IS NULL", "COUNT",
              "DISTINCT", "ROWNUM", "FETCH FIRST", "ROWS ONLY", "WITH", "UNION", "NVL", "DECODE",
@@ -91,10 +93,10 @@ class Session:
         if first == "help":
             self.say(__doc__.split("\n", 2)[2].strip())
             return True
-        if first in ("describe_table", "find_tables", "find_columns"):
+        if first in ("describe_table", "find_tables", "find_tables_with_column", "find_columns"):
             arg = " ".join(words[1:])
-            if first == "describe_table" and not arg:
-                self.say("usage: describe_table NAME")
+            if first in ("describe_table", "find_tables_with_column") and not arg:
+                self.say(f"usage: {first} {'NAME' if first == 'describe_table' else 'PATTERN'}")
                 return True
             fn = getattr(api, first)
             table = fn(arg, catalog=self.backend)

@@ -24,6 +24,7 @@ MIN_TILE_PIXELS = 1500  # smaller tiles could not overlap at the 0.1 deg naming 
 # the regions the DES DR2 example queries select (globular cluster M2; RA 40-41, Dec -41..-40)
 FIELDS = (("M2", 323.36, -0.82), ("RA40_DEC-40", 40.5, -40.5))
 FIELD_SIDE = 3
+FIELD_TILES = len(FIELDS) * FIELD_SIDE**2
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Tile:
     step_ra: float  # width of the unique area in RA (deg)
     step_dec: float  # height of the unique area in Dec (deg)
     npix: int
+    field: str = ""  # name of the field of FIELDS the tile covers ("" in the rings)
 
     def wcs(self) -> WCS:
         """The TAN WCS of the tile's images (FITS 1-based CRPIX at the image centre)."""
@@ -80,7 +82,7 @@ def build_tiles(n_tiles: int, npix: int) -> list[Tile]:
     names = {t.name for t in ring}
     width = npix * PIXEL_SCALE / 3600.0
     step_dec = _step(width)
-    for _field, ra0, dec0 in FIELDS:
+    for field, ra0, dec0 in FIELDS:
         half = FIELD_SIDE // 2
         j0 = round(dec0 / step_dec)
         for j in range(j0 - half, j0 + half + 1):
@@ -92,7 +94,7 @@ def build_tiles(n_tiles: int, npix: int) -> list[Tile]:
                 name = tile_name(ra, dec)
                 if name not in names:
                     names.add(name)
-                    ring.append(Tile(len(ring), name, ra, dec, step_ra, step_dec, npix))
+                    ring.append(Tile(len(ring), name, ra, dec, step_ra, step_dec, npix, field))
     return ring
 
 

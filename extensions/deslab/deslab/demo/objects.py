@@ -150,6 +150,54 @@ def make_truth(
     return Truth(ra, dec, tile, star, mag, size, q, theta, ebv, np.zeros(n, bool))
 
 
+# the globular cluster M2 (NGC 7089): centre, Plummer radius (deg), share of the objects of
+# its field that are members, distance modulus
+M2_CENTRE = (323.3626, -0.8233)
+M2_PLUMMER = 0.02
+M2_MEMBERS = 0.6
+M2_DISTANCE_MODULUS = 15.5
+
+
+def add_cluster(truth: Truth, rng: np.random.Generator, tiles: np.ndarray,
+                tile_ra: np.ndarray, tile_dec: np.ndarray, step_ra: np.ndarray,
+                step_dec: np.ndarray) -> None:
+    """Make a share of the objects on ``tiles`` (the M2 field) stars of a globular cluster:
+    Plummer-distributed around its centre, on a main sequence, turn-off and giant branch."""
+    on = np.flatnonzero(np.isin(truth.tile, tiles) & (rng.random(len(truth)) < M2_MEMBERS))
+    if on.size == 0:
+        return
+    n = on.size
+    r = M2_PLUMMER / np.sqrt(np.clip(rng.random(n), 1e-6, 1.0) ** (-2.0 / 3.0) - 1.0)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    dec = M2_CENTRE[1] + r * np.sin(phi)
+    ra = (M2_CENTRE[0] + r * np.cos(phi) / np.cos(np.radians(dec))) % 360.0
+    # keep members inside the field: the tile whose unique area holds them
+    dra = (ra[:, None] - tile_ra[tiles][None, :] + 180.0) % 360.0 - 180.0
+    inside = (np.abs(dra) <= step_ra[tiles] / 2) & (
+        np.abs(dec[:, None] - tile_dec[tiles][None, :]) <= step_dec[tiles] / 2)
+    ok = inside.any(axis=1)
+    on, ra, dec = on[ok], ra[ok], dec[ok]
+    n = on.size
+    # absolute i magnitude from -3 (giants) to 8.5 (faint main sequence)
+    abs_i = rng.uniform(-3.0, 8.5, n)
+    i = abs_i + M2_DISTANCE_MODULUS
+    giant = abs_i < 3.0
+    gr = np.where(giant, 0.45 + 0.25 * (3.0 - abs_i) / 6.0, 0.3 + 0.09 * (abs_i - 3.0))
+    gr = gr + rng.normal(0, 0.02, n)
+    ri = np.where(gr < 1.2, 0.38 * gr - 0.08, 0.376 + 1.5 * (gr - 1.2))
+    iz = 0.5 * ri - 0.02
+    zy = 0.3 * iz + 0.01
+    mags = _mags_from_colours(i, np.stack([gr, ri, iz, zy], axis=1))
+    truth.ra[on], truth.dec[on] = ra, dec
+    truth.tile[on] = tiles[np.argmax(inside[ok], axis=1)]
+    truth.ebv[on] = ebv_map(ra, dec)
+    for b in BANDS:
+        truth.mag[b][on] = mags[b] + EXTINCTION_R[b] * truth.ebv[on]
+    truth.star[on] = True
+    truth.size[on] = 0.0
+    truth.q[on] = 1.0
+
+
 def plant_anomalies(truth: Truth, rows: np.ndarray, rng: np.random.Generator) -> list[str]:
     """Give the objects at ``rows`` anomalous colours; return the kind of each.
 

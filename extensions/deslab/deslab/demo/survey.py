@@ -3,8 +3,8 @@
 Sizes (see docs/demo-survey.md):
 
 - ``rows`` catalog objects (default 100 000) spread uniformly over the unique areas of
-  ``max(tiles, ceil(rows / 400))`` catalog tiles laid out around (RA, Dec) = (0, 0), plus
-  the small blocks of tiles on the fields of :data:`deslab.demo.layout.FIELDS`;
+  ``max(tiles, ceil(rows / 400) - 18)`` catalog tiles laid out around (RA, Dec) = (0, 0),
+  plus the 18 tiles of the blocks on the fields of :data:`deslab.demo.layout.FIELDS`;
 - every tile has ``tile_pixels`` x ``tile_pixels`` images (default 1500, 6.6 arcmin) in
   grizY and a detection image; the first ``tiles`` of them (default 6, a compact block, tile
   0 straddling RA = 0) are written now, the others on first use
@@ -32,11 +32,12 @@ import pyarrow as pa
 from astropy.table import Table
 
 from deslab.demo import schema, tilegen
-from deslab.demo.layout import IMAGE_BANDS, Tile, build_tiles, image_path, tile_row
+from deslab.demo.layout import FIELD_TILES, IMAGE_BANDS, Tile, build_tiles, image_path, tile_row
 from deslab.demo.objects import (
     ANOMALIES_PER_KIND,
     ANOMALY_COLOURS,
     BANDS,
+    add_cluster,
     make_truth,
     measure,
     plant_anomalies,
@@ -108,7 +109,8 @@ def generate(
     (work / "tiles").mkdir(parents=True)
     t0 = time.perf_counter()
     try:
-        n_tiles = max(tiles, math.ceil(rows / ROWS_PER_TILE))
+        # about ROWS_PER_TILE objects per tile, the field blocks included
+        n_tiles = max(tiles, math.ceil(rows / ROWS_PER_TILE) - FIELD_TILES)
         layout = build_tiles(n_tiles, tile_pixels)
         imaged = layout[:tiles]
         _write_catalog(work / "catalog.duckdb", layout, len(imaged), rows, seed, compress,
@@ -137,6 +139,7 @@ def _write_catalog(
     step_dec = np.array([t.step_dec for t in layout])
     names = np.array([t.name for t in layout], dtype=object)
     names_arrow = pa.array(names, type=pa.string())
+    m2_tiles = np.array([t.index for t in layout if t.field == "M2"], dtype=np.int64)
     planted: list[tuple[int, str]] = []
     con = duckdb.connect(str(path))
     try:
@@ -148,6 +151,7 @@ def _write_catalog(
             n = min(CHUNK_ROWS, rows - start)
             rng = np.random.default_rng([seed, c])
             truth = make_truth(rng, n, tile_ra, tile_dec, step_ra, step_dec)
+            add_cluster(truth, rng, m2_tiles, tile_ra, tile_dec, step_ra, step_dec)
             if c == 0:
                 chosen = _anomaly_rows(truth.tile, rng)
                 kinds = plant_anomalies(truth, chosen, rng)
