@@ -5,11 +5,12 @@
  */
 
 /** Query result formats and the compressions each can write ('' is none). */
-export const QUERY_FORMATS = ['fits', 'csv', 'hdf5', 'parquet', 'votable'];
+export const QUERY_FORMATS = ['fits', 'csv', 'ecsv', 'hdf5', 'parquet', 'votable'];
 export const DEFAULT_FORMAT = 'fits';
 export const COMPRESSIONS: Record<string, string[]> = {
   fits: [],
   csv: ['gzip'],
+  ecsv: ['gzip'],
   hdf5: ['gzip', 'lzf'],
   parquet: ['snappy', 'zstd', 'gzip', 'brotli', 'lz4', 'none'],
   votable: []

@@ -11,6 +11,7 @@ import { ISqlEditor } from './sql-editor';
 const FORMAT_LABELS: Record<string, string> = {
   fits: 'FITS',
   csv: 'CSV',
+  ecsv: 'ECSV',
   hdf5: 'HDF5',
   parquet: 'Parquet',
   votable: 'VOTable'
