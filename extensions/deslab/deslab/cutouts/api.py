@@ -297,7 +297,7 @@ def _draw_missing_images(units: list[_Unit], opts: _Options, workers: int | None
     for u in units:
         bands = set(opts.rgb_bands or "")
         for row in u.rows:
-            bands |= set(row[5]) if opts.write_fits else set()
+            bands |= set(row.bands) if opts.write_fits else set()
         for b in bands:
             if b in u.files and not u.files[b].exists():
                 wanted[(u.tilename, b)] = u.files[b]
