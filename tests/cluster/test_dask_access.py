@@ -287,6 +287,10 @@ def hostile_variants(release: Release, bob: UserServer) -> dict[str, Callable[[d
         "owned by bob's pod": lambda spec: spec["metadata"].update(ownerReferences=[
             {"apiVersion": "v1", "kind": "Pod", "name": bob.name, "uid": bob.uid}]),
         "never idle out": lambda spec: spec["spec"].update(idleTimeout=0),
+        "a second container": each_pod(lambda p: p["containers"].append(
+            dict(p["containers"][0], name="sidecar"))),
+        "lingering for days": each_pod(lambda p: p.update(terminationGracePeriodSeconds=
+                                                          10**6)),
     }
 
 
@@ -301,7 +305,7 @@ def test_hostile_clusters_are_refused_by_the_api(
         exc = refused(lambda body=body: custom(alice.client).create_namespaced_custom_object(
             GROUP, VERSION, release.namespace, PLURAL, body))
         refusals[what] = message(exc)
-    assert len(refusals) == 26
+    assert len(refusals) == 28
     assert "at most 4 workers" in refusals["1000 workers"]
     assert "emptyDir volumes only" in refusals["another user's claim"]
     assert "named dask-" in refusals["a second cluster"]
