@@ -680,9 +680,9 @@ BASE: list[Entry] = [
      "dr2_main.tilename = t.tilename and t.crossra0 = 'Y'", {}),
     ("not_in_subquery",
      "SELECT COUNT(*) AS N FROM DR2_MAIN WHERE TILENAME NOT IN (SELECT TILENAME FROM "
-     "DR2_TILE_INFO WHERE FITS_IMAGE_G IS NOT NULL)",
+     "DR2_TILE_INFO WHERE CROSSRA0 = 'N')",
      "select count(*) as N from dr2_main m anti join (select tilename from dr2_tile_info "
-     "where fits_image_g is not null) t using (tilename)", {}),
+     "where crossra0 = 'N') t using (tilename)", {}),
     ("exists_correlated",
      "SELECT t.TILENAME FROM DR2_TILE_INFO t WHERE EXISTS (SELECT 1 FROM DR2_MAIN m "
      "WHERE m.TILENAME = t.TILENAME AND m.MAG_AUTO_I < 18)",

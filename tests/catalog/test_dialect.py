@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from deslab.catalog.dialect import check_binds, parse, to_duckdb
+from deslab.catalog.dialect import check_binds, parse
+from deslab.catalog.duckdb_sql import to_duckdb
 from deslab.errors import QueryError
 
 

@@ -14,8 +14,6 @@ from deslab.catalog.backends.duckdb_backend import duckdb_config
 from deslab.catalog.numformat import oracle_to_char
 from deslab.errors import QueryError
 
-ROWS = 100_000  # the default demo survey
-
 
 @pytest.fixture(scope="module")
 def reference(demo_survey):
@@ -31,17 +29,25 @@ def _n(sql: str, **binds) -> int:
 
 # -- SAMPLE ------------------------------------------------------------------------------
 
-def test_sample_is_bernoulli_rows_about_p_percent_every_time(catalog_env):
+def _within(count: int, rows: int, p: float) -> bool:
+    """``count`` is within 5 standard deviations of a Bernoulli sample of p % of ``rows``."""
+    mean = rows * p / 100
+    return abs(count - mean) <= 5 * math.sqrt(mean * (1 - p / 100))
+
+
+def test_sample_is_bernoulli_rows_about_p_percent_every_time(catalog_env, reference):
+    rows = reference.sql("SELECT COUNT(*) FROM DR2_MAIN").fetchall()[0][0]
     counts = [_n("SELECT COUNT(*) AS N FROM DR2_MAIN SAMPLE(1)") for _ in range(8)]
-    # 1 % of 100 000 rows: mean 1000, sd 31.5; 5 sd either side, never 0 nor a 2048-row
-    # block multiple, and not the same sample each time
-    assert all(840 <= c <= 1160 for c in counts), counts
+    # on the 100 000-row demo: 1000 +- 158, never 0 nor a 2048-row block, and not the same
+    # sample each time
+    assert all(_within(c, rows, 1) for c in counts), counts
     assert len(set(counts)) > 1, counts
 
 
-def test_sample_small_percentage_is_never_empty_or_a_block(catalog_env):
+def test_sample_small_percentage_is_never_empty_or_a_block(catalog_env, reference):
+    rows = reference.sql("SELECT COUNT(*) FROM DR2_MAIN").fetchall()[0][0]
     counts = [_n("SELECT COUNT(*) AS N FROM DR2_MAIN SAMPLE(0.1)") for _ in range(5)]
-    assert all(50 <= c <= 150 for c in counts), counts
+    assert all(_within(c, rows, 0.1) and c > 0 for c in counts), counts
 
 
 def test_sample_applies_before_where_as_in_oracle(catalog_env, reference):
@@ -57,17 +63,18 @@ def test_sample_seed_is_repeatable_and_seeds_differ(catalog_env):
     a = deslab.query(sql.replace(":s", "42"))["COADD_OBJECT_ID"].tolist()
     b = deslab.query(sql.replace(":s", "42"))["COADD_OBJECT_ID"].tolist()
     c = deslab.query(sql.replace(":s", "43"))["COADD_OBJECT_ID"].tolist()
-    assert a == b and 1700 <= len(a) <= 2300
+    assert a == b and len(a) > 0
     assert a != c
 
 
 @pytest.mark.parametrize("clause", ["SAMPLE BLOCK (10)", "SAMPLE BLOCK (10, 4)",
                                     "SAMPLE BLOCK(10) SEED(1)", "sample block (10,16) t"])
-def test_sample_block_forms_run_as_block_sampling(clause, catalog_env):
+def test_sample_block_forms_run_as_block_sampling(clause, catalog_env, reference):
+    rows = reference.sql("SELECT COUNT(*) FROM DR2_MAIN").fetchall()[0][0]
     counts = [_n(f"SELECT COUNT(*) AS N FROM DR2_MAIN {clause}") for _ in range(3)]
-    # blocks of rows: whole vectors of 2048 rows (or the table's last, shorter one)
-    assert all(0 <= c <= ROWS for c in counts)
-    assert all(c % 2048 in (0, ROWS % 2048) or c == ROWS for c in counts), counts
+    # blocks of rows: whole vectors of 2048 rows (or a row group's last, shorter one)
+    assert all(0 <= c <= rows for c in counts)
+    assert all(c % 2048 in (0, rows % 2048) or c == rows for c in counts), counts
 
 
 # -- NULL as '' ------------------------------------------------------------------------------
@@ -76,7 +83,7 @@ def test_concatenation_treats_null_as_empty_string(catalog_env):
     t = deslab.query("SELECT TILENAME || NULL AS A, CONCAT(NULL, 'x') AS B, "
                      "NULL || NULL AS C, 'a' || '' || 'b' AS D, CONCAT('', '') AS E "
                      "FROM DR2_TILE_INFO WHERE ID = 1")
-    assert t["A"][0] == "DES0000+0000" or t["A"][0].startswith("DES")
+    assert t["A"][0].startswith("DES")
     assert t["B"][0] == "x" and t["D"][0] == "ab"
     # Oracle has no empty string: an all-NULL concatenation is NULL
     assert t["C"].mask[0] and t["E"].mask[0]
@@ -130,11 +137,13 @@ def test_rownum_in_the_select_list_numbers_rows_as_read(catalog_env):
     assert t["MAG_AUTO_I"].tolist() == sorted(t["MAG_AUTO_I"].tolist())
 
 
-@pytest.mark.parametrize("cond,n", [("ROWNUM > 1", 0), ("ROWNUM = 2", 0), ("ROWNUM >= 1", 250),
-                                    ("ROWNUM > 0", 250), ("ROWNUM < 1", 0), ("ROWNUM <= 0.5", 0),
+@pytest.mark.parametrize("cond,n", [("ROWNUM > 1", 0), ("ROWNUM = 2", 0), ("ROWNUM >= 1", None),
+                                    ("ROWNUM > 0", None), ("ROWNUM < 1", 0), ("ROWNUM <= 0.5", 0),
                                     ("ROWNUM < 2.5", 2), ("ROWNUM = 1", 1)])
-def test_rownum_comparisons_as_oracle_evaluates_them(cond, n, catalog_env):
-    assert len(deslab.query(f"SELECT TILENAME FROM DR2_TILE_INFO WHERE {cond}")) == n
+def test_rownum_comparisons_as_oracle_evaluates_them(cond, n, catalog_env, reference):
+    tiles = reference.sql("SELECT COUNT(*) FROM DR2_TILE_INFO").fetchall()[0][0]
+    got = len(deslab.query(f"SELECT TILENAME FROM DR2_TILE_INFO WHERE {cond}"))
+    assert got == (tiles if n is None else n)
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -171,7 +180,8 @@ def test_other_database_links_are_refused_with_one_clear_message(catalog_env):
 
 def test_local_link_names_are_a_setting(catalog_env, monkeypatch):
     monkeypatch.setenv("DESLAB_CATALOG_LINKS", "DESSCI,DESDR")
-    assert _n("SELECT COUNT(*) AS N FROM DR2_TILE_INFO@DESSCI") == 250
+    assert _n("SELECT COUNT(*) AS N FROM DR2_TILE_INFO@DESSCI") == \
+        _n("SELECT COUNT(*) AS N FROM DR2_TILE_INFO")
     monkeypatch.setenv("DESLAB_CATALOG_LINKS", "")
     with pytest.raises(QueryError, match="none"):
         deslab.query("SELECT COUNT(*) AS N FROM DR2_TILE_INFO@DESDR")

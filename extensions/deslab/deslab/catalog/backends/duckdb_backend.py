@@ -20,7 +20,8 @@ import pyarrow as pa
 
 from deslab.catalog import numformat
 from deslab.catalog.backends.base import Backend, ClosingReader, ColumnInfo, TableInfo
-from deslab.catalog.dialect import Statement, to_duckdb
+from deslab.catalog.dialect import Statement
+from deslab.catalog.duckdb_sql import to_duckdb
 from deslab.catalog.url import CatalogURL
 from deslab.errors import ConfigurationError, QueryError, ReadOnlyError
 from deslab.settings import Settings, settings
