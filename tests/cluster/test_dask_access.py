@@ -549,11 +549,29 @@ def dask_operator(kube_cluster: LiveCluster, release: Release,
 
 
 def test_the_real_operator_runs_an_admitted_cluster_and_no_hostile_pod(
-        kube_cluster: LiveCluster, release: Release, dask_operator: None) -> None:
+        kube_cluster: LiveCluster, release: Release, dask_operator: None, tmp_path,
+        monkeypatch) -> None:
+    import shutil
+    from urllib.parse import urlsplit
+
+    import deslab.daskcluster
+
     ns = release.namespace
     dave = user_server(kube_cluster, release, "dave")
-    api = api_for(kube_cluster, release, dave)
-    cluster = OperatorCluster(api, spec_for(release, api, 2), max_workers=4).wait(timeout=180)
+    # dave's notebook: the environment the hub sets, the token and CA the kubelet mounts
+    mounted = tmp_path / "serviceaccount"
+    mounted.mkdir()
+    (mounted / "token").write_text(dave.token)
+    (mounted / "namespace").write_text(ns)
+    shutil.copy(kube_cluster.ca_file, mounted / "ca.crt")
+    monkeypatch.setattr(deslab.daskcluster, "SERVICE_ACCOUNT_DIR", mounted)
+    server = urlsplit(kube_cluster.server)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", server.hostname)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
+    for name, value in spawner_env(release).items():
+        monkeypatch.setenv(name, value)
+    cluster = ddask.cluster(2, timeout=180)
+    assert isinstance(cluster, OperatorCluster) and cluster.name == f"dask-{dave.uid}"
     core = kubernetes.client.CoreV1Api(kube_cluster.admin_client())
     selector = f"dask.org/cluster-name={cluster.name}"
 
