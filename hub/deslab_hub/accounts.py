@@ -125,7 +125,8 @@ def platform_account() -> Account:
 def ensure_account(hub_name: str, homes: Path, prefix: str = DEFAULT_PREFIX) -> Account:
     """Create the system account of ``hub_name`` (once) with its private home.
 
-    The home is ``homes/<account>``, owned by the account, mode 0700. An existing account of
+    The home is ``homes/<account>``, owned by the account, mode 0700 (a home of an earlier
+    version, ``homes/<hub name>``, is moved there). An existing account of
     that name is used only if its home is that directory, so an account that belongs to
     something else on the machine is never taken over.
 
@@ -152,8 +153,36 @@ def ensure_account(hub_name: str, homes: Path, prefix: str = DEFAULT_PREFIX) -> 
             f"the system account {name} already exists with the home {account.home}, not "
             f"{home}; remove it (userdel) or start the platform with another account prefix"
         )
+    adopt_legacy_home(hub_name, home, account)
     ensure_private_dir(home, account)
     return account
+
+
+def adopt_legacy_home(hub_name: str, home: Path, account: Account | None) -> bool:
+    """Move a home of an earlier version (``users/<hub name>``) to ``home``, once.
+
+    Earlier platforms named homes after the hub user and ran every server as the hub's own
+    account; the files are moved to the account's home and, with ``account``, given to it
+    (links are changed, never followed).
+
+    Returns
+    -------
+    bool
+        Whether a legacy home was moved.
+    """
+    if "/" in hub_name or hub_name in ("", ".", "..") or hub_name == home.name:
+        return False
+    legacy = home.parent / hub_name
+    if home.exists() or legacy.is_symlink() or not legacy.is_dir():
+        return False
+    if legacy.stat().st_uid != os.geteuid():
+        return False  # an account's home (a hub name can look like an account name)
+    os.rename(legacy, home)
+    if account is not None:
+        for root, dirs, files in os.walk(home, followlinks=False):
+            for name in [*dirs, *files]:
+                os.lchown(os.path.join(root, name), account.uid, account.gid)
+    return True
 
 
 def ensure_private_dir(path: Path, account: Account) -> None:

@@ -567,11 +567,13 @@ class UpApp(Application):
     name = "deslab-hub up"
     description = (
         "Run DESlab on this machine: JupyterHub behind configurable-http-proxy, a JupyterLab "
-        "server per user, the job service at /services/jobs/ and the idle culler. All state "
-        "lives in --data-dir; a shared login password is generated there on first start "
-        "(DATA_DIR/password) and printed. Ctrl-C or SIGTERM stops the hub, the proxy, the "
-        "services and every user server. Every PlatformSettings trait can also be given as "
-        "--PlatformSettings.<name>=<value>."
+        "server per user, the job service at /services/jobs/ and the idle culler. Started as "
+        "root, every user gets a Unix account of their own; otherwise it runs in single-user "
+        "mode. All state lives in --data-dir; with --login shared (the demo) a shared "
+        "password is generated there on first start (DATA_DIR/password) and printed; "
+        "--login personal gives each user their own. Ctrl-C or SIGTERM stops the hub, the "
+        "proxy, the services and every user server within seconds, a second Ctrl-C at once. "
+        "Every PlatformSettings trait can also be given as --PlatformSettings.<name>=<value>."
     )
     classes = [PlatformSettings]  # type: ignore[assignment]
     aliases = {  # type: ignore[assignment]

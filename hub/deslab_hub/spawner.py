@@ -26,7 +26,13 @@ import psutil
 from jupyterhub.spawner import SimpleLocalProcessSpawner, set_user_setuid
 from traitlets import Bool, Float, Unicode, default
 
-from deslab_hub.accounts import DEFAULT_PREFIX, Account, account_name, ensure_account
+from deslab_hub.accounts import (
+    DEFAULT_PREFIX,
+    Account,
+    account_name,
+    adopt_legacy_home,
+    ensure_account,
+)
 from deslab_hub.stopping import kill_process_tree
 from deslab_hub.tutorials import TUTORIALS_MANIFEST, copy_new_tutorials
 
@@ -190,6 +196,8 @@ class LocalDeslabSpawner(SimpleLocalProcessSpawner):
         """Create the user's home and copy in the tutorials they have not had yet
         (single-user mode; see :meth:`prepare_account` for accounts)."""
         home = Path(self.home_dir)
+        if adopt_legacy_home(self.user.name, home, None):
+            self.log.info("Moved %s's home of an earlier version to %s", self.user.name, home)
         home.mkdir(parents=True, exist_ok=True)
         if self.tutorials_dir and Path(self.tutorials_dir).is_dir():
             copy_new_tutorials(Path(self.tutorials_dir), home / "tutorials")

@@ -264,3 +264,26 @@ def test_bob_cannot_read_alices_job_results(
     finally:
         bob.shutdown()
     assert out["error"] and out["error"].startswith("PermissionError"), out
+
+
+def test_a_home_of_an_earlier_version_moves_to_the_account(tmp_path: Path) -> None:
+    assert os.geteuid() == 0, "creating accounts needs root (CI runs as root)"
+    homes = tmp_path / "users"
+    (homes / "carol" / "notes").mkdir(parents=True)
+    (homes / "carol" / "notes" / "n.txt").write_text("kept")
+    (homes / "carol" / "link").symlink_to("/etc/hostname")
+    try:
+        account = ensure_account("carol", homes, unique_prefix())
+        home = Path(account.home)
+        assert not (homes / "carol").exists()
+        assert (home / "notes" / "n.txt").read_text() == "kept"
+        for path in (home, home / "notes", home / "notes" / "n.txt", home / "link"):
+            assert path.lstat().st_uid == account.uid, path
+        assert Path("/etc/hostname").stat().st_uid == 0  # the link was not followed
+        # a hub name that looks like another account never takes that account's home
+        prefix = account.name[: account.name.index("-") + 1]
+        other = ensure_account(account.name, homes, prefix)
+        assert Path(other.home) != home and (home / "notes" / "n.txt").exists()
+        assert home.stat().st_uid == account.uid
+    finally:
+        remove_accounts(homes)
