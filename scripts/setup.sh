@@ -68,6 +68,10 @@ if ! fresh python "$py_hash"; then
   # The reference EIF (package eif) builds with Cython < 3 and needs numpy at build time.
   "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" "cython<3" setuptools wheel
   "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-build-isolation "eif==2.0.2"
+  # User accounts of the local platform cannot write the venv, so Python could not cache the
+  # bytecode it compiles: compile it once here (a user server's imports took 42-54 s instead
+  # of 9-11 s on a loaded 2-core machine without it).
+  "$VENV/bin/python" -m compileall -q -j 0 "$VENV/lib" >/dev/null 2>&1 || true
   stamp python "$py_hash"
 fi
 
