@@ -839,4 +839,132 @@ BASE: list[Entry] = [
      "and flags_i = 0", {}),
 ]
 
-CORPUS: list[Entry] = BASE
+# Queries on the published DR2 columns of DR2_MAIN (WAVG_*, *_DERED, IMAFLAGS_ISO_*, HPIX_*,
+# CLASS_STAR_*, EXTENDED_CLASS_WAVG, NEPOCHS_*, ...), shaped like the DES DR2 documentation's
+# examples (M2 field, the RA 40 / Dec -40 field, star/galaxy cuts).
+DR2: list[Entry] = [
+    ("dr2_m2_field_stars",
+     "SELECT COADD_OBJECT_ID, RA, DEC, WAVG_MAG_PSF_G, WAVG_MAG_PSF_R FROM DR2_MAIN "
+     "WHERE RA BETWEEN 323.2 AND 323.5 AND DEC BETWEEN -1.0 AND -0.6 "
+     "AND WAVG_SPREAD_MODEL_I + 3.0*WAVG_SPREADERR_MODEL_I < 0.005",
+     "select coadd_object_id, ra, dec, wavg_mag_psf_g, wavg_mag_psf_r from dr2_main "
+     "where ra >= 323.2 and ra <= 323.5 and dec >= -1 and dec <= -0.6 and "
+     "wavg_spread_model_i + 3 * wavg_spreaderr_model_i < 0.005", {}),
+    ("dr2_m2_cmd_dered",
+     "select wavg_mag_psf_g_dered - wavg_mag_psf_r_dered gr0, wavg_mag_psf_g_dered g0 "
+     "from dr2_main where ra between 323.3 and 323.42 and dec between -0.88 and -0.76 "
+     "and extended_class_wavg <= 1",
+     "select wavg_mag_psf_g_dered - wavg_mag_psf_r_dered as GR0, wavg_mag_psf_g_dered as G0 "
+     "from dr2_main where ra between 323.3 and 323.42 and dec between -0.88 and -0.76 "
+     "and extended_class_wavg in (-9, 0, 1)", {}),
+    ("dr2_field_40_galaxies",
+     "SELECT /*+ PARALLEL(8) */ COADD_OBJECT_ID, MAG_AUTO_R_DERED FROM DR2_MAIN "
+     "WHERE RA BETWEEN 39.5 AND 40.5 AND DEC BETWEEN -40.5 AND -39.5 "
+     "AND EXTENDED_CLASS_COADD >= 2 AND MAG_AUTO_R < 22",
+     "select coadd_object_id, mag_auto_r_dered from dr2_main where ra between 39.5 and 40.5 "
+     "and dec between -40.5 and -39.5 and extended_class_coadd in (2, 3) "
+     "and mag_auto_r < 22", {}),
+    ("dr2_wavg_stars_count",
+     "SELECT COUNT(*) AS N FROM DR2_MAIN WHERE WAVG_MAG_PSF_G < 21 AND "
+     "EXTENDED_CLASS_WAVG = 0",
+     "select count(*) as N from dr2_main where wavg_mag_psf_g < 21 and "
+     "extended_class_wavg = 0", {}),
+    ("dr2_extended_class_wavg_histogram_ordered",
+     "SELECT EXTENDED_CLASS_WAVG, COUNT(*) FROM DR2_MAIN GROUP BY EXTENDED_CLASS_WAVG "
+     "ORDER BY EXTENDED_CLASS_WAVG",
+     "select extended_class_wavg, count(*) as \"COUNT(*)\" from dr2_main group by 1 "
+     "order by 1", {}),
+    ("dr2_imaflags_clean",
+     "SELECT COADD_OBJECT_ID FROM DR2_MAIN WHERE IMAFLAGS_ISO_G = 0 AND IMAFLAGS_ISO_R = 0 "
+     "AND FLAGS_G < 4 AND FLAGS_R < 4 AND MAG_AUTO_G_DERED < 19",
+     "select coadd_object_id from dr2_main where imaflags_iso_g + imaflags_iso_r = 0 "
+     "and flags_g <= 3 and flags_r <= 3 and mag_auto_g_dered < 19", {}),
+    ("dr2_imaflags_any_band",
+     "SELECT COUNT(*) AS N FROM DR2_MAIN WHERE IMAFLAGS_ISO_G > 0 OR IMAFLAGS_ISO_R > 0 OR "
+     "IMAFLAGS_ISO_I > 0 OR IMAFLAGS_ISO_Z > 0 OR IMAFLAGS_ISO_Y > 0",
+     "select count(*) as N from dr2_main where greatest(imaflags_iso_g, imaflags_iso_r, "
+     "imaflags_iso_i, imaflags_iso_z, imaflags_iso_y) > 0", {}),
+    ("dr2_class_star",
+     "select coadd_object_id, class_star_i from dr2_main where class_star_i > 0.95 "
+     "and mag_auto_i < 18.5",
+     "select coadd_object_id, class_star_i from dr2_main where class_star_i > 0.95 "
+     "and mag_auto_i < 18.5", {}),
+    ("dr2_dered_equals_mag_minus_extinction",
+     "SELECT COUNT(*) AS N FROM DR2_MAIN WHERE ABS(MAG_AUTO_G_DERED - (MAG_AUTO_G - 3.186 * "
+     "EBV_SFD98)) > 0.01 AND MAG_AUTO_G < 90",
+     "select count(*) as N from dr2_main where abs(mag_auto_g_dered - (mag_auto_g - 3.186 * "
+     "ebv_sfd98)) > 0.01 and mag_auto_g < 90", {}),
+    ("dr2_hpix_levels",
+     "SELECT HPIX_64, COUNT(*) AS N, COUNT(DISTINCT HPIX_1024) AS N1024 FROM DR2_MAIN "
+     "WHERE HPIX_32 = (SELECT MIN(HPIX_32) FROM DR2_MAIN) GROUP BY HPIX_64",
+     "select hpix_64, count(*) as N, count(distinct hpix_1024) as N1024 from dr2_main "
+     "where hpix_32 = (select min(hpix_32) from dr2_main) group by hpix_64", {}),
+    ("dr2_hpix_16384_parent",
+     "SELECT COUNT(*) AS N FROM DR2_MAIN WHERE TRUNC(HPIX_16384 / 16) <> HPIX_4096",
+     "select count(*) as N from dr2_main where hpix_16384 // 16 <> hpix_4096", {}),
+    ("dr2_nepochs",
+     "SELECT NEPOCHS_G, COUNT(*) AS N FROM DR2_MAIN WHERE NEPOCHS_G >= 3 GROUP BY NEPOCHS_G",
+     "select nepochs_g, count(*) as N from dr2_main where nepochs_g > 2 group by 1", {}),
+    ("dr2_windowed_positions",
+     "SELECT COADD_OBJECT_ID, (ALPHAWIN_J2000 - RA) * 3600 AS DRA, (DELTAWIN_J2000 - DEC) * "
+     "3600 AS DDEC FROM DR2_MAIN WHERE COADD_OBJECT_ID < 1000000030",
+     "select coadd_object_id, (alphawin_j2000 - ra) * 3600 as DRA, (deltawin_j2000 - dec) * "
+     "3600 as DDEC from dr2_main where coadd_object_id < 1000000030", {}),
+    ("dr2_galactic_latitude",
+     "SELECT COUNT(*) AS N, ROUND(MIN(GALACTIC_B), 3) AS BMIN FROM DR2_MAIN "
+     "WHERE ABS(GALACTIC_B) > 30",
+     "select count(*) as N, round(min(galactic_b), 3) as BMIN from dr2_main "
+     "where galactic_b > 30 or galactic_b < -30", {}),
+    ("dr2_psf_minus_auto",
+     "select coadd_object_id, wavg_mag_psf_i - mag_auto_i from dr2_main "
+     "where wavg_mag_psf_i < 18 and wavg_mag_psf_i - mag_auto_i > 0.1",
+     "select coadd_object_id, wavg_mag_psf_i - mag_auto_i as \"WAVG_MAG_PSF_I-MAG_AUTO_I\" "
+     "from dr2_main where wavg_mag_psf_i < 18 and wavg_mag_psf_i - mag_auto_i > 0.1", {}),
+    ("dr2_main_sample",
+     "SELECT COADD_OBJECT_ID, MAG_AUTO_R FROM DR2_MAIN_SAMPLE WHERE MAG_AUTO_R < 21",
+     "select coadd_object_id, mag_auto_r from dr2_main_sample where mag_auto_r < 21", {}),
+    ("dr2_main_sample_in_main",
+     "SELECT COUNT(*) AS N FROM DR2_MAIN_SAMPLE s WHERE NOT EXISTS (SELECT 1 FROM DR2_MAIN m "
+     "WHERE m.COADD_OBJECT_ID = s.COADD_OBJECT_ID)",
+     "select count(*) as N from dr2_main_sample anti join dr2_main using (coadd_object_id)",
+     {}),
+    ("dr2_tile_info_sizes",
+     "SELECT TILENAME, RA_SIZE * COS(RADIANS(DEC_CENT)) AS W, DEC_SIZE FROM DR2_TILE_INFO "
+     "WHERE ID < 10",
+     "select tilename, ra_size * cos(radians(dec_cent)) as W, dec_size from dr2_tile_info "
+     "where id < 10", {}),
+    ("dr2_tile_files",
+     "SELECT TILENAME, NVL(FITS_IMAGE_DET, 'none') AS DET, NVL2(TIFF_COLOR_IMAGE, 'Y', 'N') "
+     "AS HAS_TIFF FROM DR2_TILE_INFO WHERE ID < 12",
+     "select tilename, coalesce(fits_image_det, 'none') as DET, case when tiff_color_image "
+     "is null then 'N' else 'Y' end as HAS_TIFF from dr2_tile_info where id < 12", {}),
+    ("dr2_rownum_wavg_star_galaxy",
+     "SELECT EXTENDED_CLASS_WAVG, AVG(WAVG_MAG_PSF_R) AS R FROM DR2_MAIN WHERE ROWNUM <= 2000 "
+     "GROUP BY EXTENDED_CLASS_WAVG",
+     "select extended_class_wavg, avg(wavg_mag_psf_r) as R from (select * from dr2_main "
+     "limit 2000) group by 1", {}),
+    ("dr2_sample_percent_dered",
+     "SELECT COUNT(*) AS N FROM DR2_MAIN SAMPLE(3) SEED(99) WHERE MAG_AUTO_I_DERED < 21",
+     "select count(*) as N from dr2_main tablesample bernoulli(3 percent) repeatable (99) "
+     "where mag_auto_i_dered < 21", {}),
+    ("dr2_bind_cone_wavg",
+     "SELECT COADD_OBJECT_ID, WAVG_MAG_PSF_G, WAVG_MAG_PSF_R FROM DR2_MAIN "
+     "WHERE RA BETWEEN :ra - :r AND :ra + :r AND DEC BETWEEN :dec - :r AND :dec + :r "
+     "AND WAVG_MAG_PSF_R < 23",
+     "select coadd_object_id, wavg_mag_psf_g, wavg_mag_psf_r from dr2_main where "
+     "ra between 323.36 - 0.05 and 323.36 + 0.05 and dec between -0.82 - 0.05 and "
+     "-0.82 + 0.05 and wavg_mag_psf_r < 23", {"ra": 323.36, "dec": -0.82, "r": 0.05}),
+    ("dr2_fwhm_kron",
+     "SELECT COADD_OBJECT_ID, FWHM_IMAGE_I * 0.263 AS FWHM_ARCSEC, KRON_RADIUS FROM DR2_MAIN "
+     "WHERE FWHM_IMAGE_I > 0 AND MAG_AUTO_I < 17",
+     "select coadd_object_id, fwhm_image_i * 0.263 as FWHM_ARCSEC, kron_radius from dr2_main "
+     "where fwhm_image_i > 0 and mag_auto_i < 17", {}),
+    ("dr2_decode_wavg_class",
+     "SELECT DECODE(EXTENDED_CLASS_WAVG, -9, 'no data', 0, 'star', 1, 'star', 'galaxy') AS K, "
+     "COUNT(*) AS N FROM DR2_MAIN GROUP BY DECODE(EXTENDED_CLASS_WAVG, -9, 'no data', 0, "
+     "'star', 1, 'star', 'galaxy')",
+     "select case when extended_class_wavg = -9 then 'no data' when extended_class_wavg in "
+     "(0, 1) then 'star' else 'galaxy' end as K, count(*) as N from dr2_main group by 1", {}),
+]
+
+CORPUS: list[Entry] = BASE + DR2
