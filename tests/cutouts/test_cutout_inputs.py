@@ -35,6 +35,9 @@ def test_every_input_form_gives_the_same_stamps(survey, catalog, tmp_path):
         "csv path": csv_path,
         "csv str path": str(csv_path),
         "csv text": "RA,DEC\n" + "\n".join(f"{r},{d}" for r, d in GOOD),
+        # typed in the panel's box: no header, spaces, a comma or a semicolon, comments
+        "typed text": f"# my two\n{GOOD[0][0]} {GOOD[0][1]}\n\n{GOOD[1][0]}; {GOOD[1][1]}\n",
+        "one typed line": f"{GOOD[0][0]}, {GOOD[0][1]}\n{GOOD[1][0]} {GOOD[1][1]}",
     }
     for label, positions in forms.items():
         s = deslab.cutouts(positions, bands="r", rgb=False, output_dir=tmp_path / label)
@@ -47,6 +50,13 @@ def test_every_input_form_gives_the_same_stamps(survey, catalog, tmp_path):
     for row in by_id:
         assert (row["RA"], row["DEC"]) == pytest.approx(where[row["COADD_OBJECT_ID"]])
         assert row["TILENAME"] == "DES0000+0000"
+
+
+def test_a_typed_line_without_two_numbers_is_reported_and_the_others_cut(survey, tmp_path):
+    s = deslab.cutouts(f"{GOOD[0][0]} {GOOD[0][1]}\n1 2 3\n{GOOD[1][0]} {GOOD[1][1]}",
+                       bands="r", rgb=False, output_dir=tmp_path / "typed")
+    assert list(s["STATUS"])[0] == "ok" and list(s["STATUS"])[2] == "ok"
+    assert "3 values" in s["MESSAGE"][1] and "RA,DEC" in s["MESSAGE"][1]
 
 
 def test_per_row_sizes_and_bands_override_the_call(survey, tmp_path):

@@ -1,5 +1,5 @@
 import { IJob } from '../../extensions/deslab/src/api';
-import { CutoutsView, positionsToCsv } from '../../extensions/deslab/src/cutouts-view';
+import { CutoutsView } from '../../extensions/deslab/src/cutouts-view';
 import { FootprintView, meanRA, project, wrapOffset } from '../../extensions/deslab/src/footprint-view';
 import { JobsMonitor } from '../../extensions/deslab/src/jobs-monitor';
 import { JobsView, mainResult } from '../../extensions/deslab/src/jobs-view';
@@ -152,10 +152,13 @@ describe('JobsView', () => {
 });
 
 describe('CutoutsView', () => {
-  it('turns typed positions into CSV', () => {
-    expect(positionsToCsv('10.5 -3\n\n# comment\n11, -4\n')).toBe('RA,DEC\n10.5,-3\n11,-4\n');
-    expect(positionsToCsv('ra,dec,xsize\n1,2,3')).toBe('ra,dec,xsize\n1,2,3\n');
-    expect(positionsToCsv('  \n')).toBe('');
+  it('asks for positions when the text has none', () => {
+    const { api } = scripted({});
+    const view = new CutoutsView(api, new JobsMonitor(api), { fileUrl: p => p });
+    for (const text of ['', '  \n', '# only a comment\n']) {
+      view.positions.value = text;
+      expect(view.request()).toContain('Give at least one position');
+    }
   });
 
   it('submits the form as a cutout job and shows the gallery when it completes', async () => {
@@ -186,7 +189,7 @@ describe('CutoutsView', () => {
     await view.submit();
     expect(calls[0].body).toEqual({
       type: 'cutout',
-      positions: 'RA,DEC\n0.05,0.02\n359.95,-0.1\n',
+      positions: '0.05 0.02\n359.95, -0.1',
       rgb: true,
       bands: 'griz',
       xsize: 0.5,

@@ -98,7 +98,8 @@ def test_the_openapi_description_states_the_contract() -> None:
 
 def test_service_and_parser_follow_one_positions_file_rule(tmp_path: Path) -> None:
     samples = ["lists/targets.csv", "t.csv", "RA,DEC\n1,2", "1.0,2.0", "/etc/passwd",
-               "../x.csv", "a/../../x.csv", "~/x.csv", "notes.txt", " spaced.csv \n"]
+               "../x.csv", "a/../../x.csv", "~/x.csv", "notes.txt", " spaced.csv \n",
+               "10 20", "1e-3 -4.5", "359.95;-0.1", "10 20\n11 21", "10x 20"]
     for text in samples:
         assert positions.names_a_file(text) == types.names_a_file(text), text
         if not positions.names_a_file(text):

@@ -15,24 +15,6 @@ import {
 
 export { BANDS };
 
-/**
- * Positions as typed by a user to CSV text with a header: lines of "ra dec" or "ra, dec"
- * get an "RA,DEC" header; text that already has a header row is passed on unchanged.
- */
-export function positionsToCsv(text: string): string {
-  const lines = text
-    .split(/\r?\n/)
-    .map(l => l.trim())
-    .filter(l => l && !l.startsWith('#'));
-  if (!lines.length) {
-    return '';
-  }
-  if (/[A-Za-z_]/.test(lines[0])) {
-    return lines.join('\n') + '\n';
-  }
-  return ['RA,DEC', ...lines.map(l => l.split(/[\s,;]+/).join(','))].join('\n') + '\n';
-}
-
 export interface ICutoutsViewHost {
   /** URL of a file under the Jupyter server's root (for `<img src>`). */
   fileUrl(path: string): string;
@@ -134,15 +116,17 @@ export class CutoutsView {
 
   /** The job request the form describes; an error message instead when it is incomplete. */
   request(): ICutoutJobRequest | string {
-    const csv = positionsToCsv(this.positions.value);
-    if (!csv) {
+    // The text goes to the job service as typed: deslab.cutouts.positions is the one parser
+    // (typed "ra dec" lines, or CSV with a header), and its errors come back per row.
+    const positions = this.positions.value;
+    if (!positions.split(/\r?\n/).some(l => l.trim() && !l.trim().startsWith('#'))) {
       return 'Give at least one position (RA, DEC in degrees) or upload a CSV file.';
     }
     const bands = BANDS.filter(b => this.bandBoxes[b].checked).join('');
     if (!bands && !this.rgb.checked) {
       return 'Choose at least one band, or a colour PNG.';
     }
-    const req: ICutoutJobRequest = { positions: csv, rgb: this.rgb.checked };
+    const req: ICutoutJobRequest = { positions, rgb: this.rgb.checked };
     if (bands) {
       req.bands = bands;
     }

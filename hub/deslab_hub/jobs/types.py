@@ -25,6 +25,7 @@ OUTPUT_NAME = re.compile(
 )
 BIND_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 HOME_CSV = re.compile(CUTOUT["positions_file"]["pattern"])
+TYPED_POSITIONS = re.compile(CUTOUT["typed_positions"]["pattern"])
 COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 # query result formats (what deslab.query_to_file writes), from the job contract
@@ -41,10 +42,12 @@ CUTOUT_DEFAULT_BANDS: str = CUTOUT["default_bands"]  # deslab.cutouts' default
 
 
 def names_a_file(text: str) -> bool:
-    """The contract's rule (``cutout.positions_file``): one line without a comma names a CSV
-    file in the owner's home; anything else is the positions themselves. The worker reads
-    them with ``deslab.cutouts.positions``, which follows the same rule."""
-    return "\n" not in text.strip() and "," not in text
+    """The contract's rule (``cutout.positions_file``): one line without a comma that is not
+    a line of numbers names a CSV file in the owner's home; anything else is the positions
+    themselves. The worker reads them with ``deslab.cutouts.positions``, which follows the
+    same rule."""
+    return ("\n" not in text.strip() and "," not in text
+            and not TYPED_POSITIONS.fullmatch(text.strip()))
 
 
 class ParamError(ValueError):

@@ -81,12 +81,18 @@ def check_size(value: Any, name: str, min_size: float, max_size: float) -> float
 
 
 HOME_FILE = re.compile(CUTOUT["positions_file"]["pattern"])
+# The contract's ``cutout.typed_positions``: text whose first line is only numbers is typed
+# positions, one "ra dec" pair per line; otherwise the first line is a CSV header.
+TYPED_POSITIONS = re.compile(CUTOUT["typed_positions"]["pattern"])
+PAIR_SEPARATOR = re.compile(r"[\s,;]+")
 
 
 def names_a_file(text: str) -> bool:
     """The job contract's rule (``cutout.positions_file``): positions text of one line
-    without a comma names a CSV file; anything else is the positions themselves."""
-    return "\n" not in text.strip() and "," not in text
+    without a comma that is not a line of numbers names a CSV file; anything else is the
+    positions themselves."""
+    return ("\n" not in text.strip() and "," not in text
+            and not TYPED_POSITIONS.fullmatch(text.strip()))
 
 
 def home_file(text: str, home: Path) -> Path:
@@ -160,6 +166,8 @@ def _csv_rows(text: str, name: str, max_rows: int) -> list[dict[str, Any]]:
     if not lines:
         raise CutoutError(f"{name} is empty; it needs a header line (RA,DEC or COADD_OBJECT_ID)"
                           " and one line per position")
+    if TYPED_POSITIONS.fullmatch(lines[0]):
+        return _pair_lines(lines, name, max_rows)
     reader = csv.reader(io.StringIO("\n".join(lines)))
     header = [h.strip().upper() for h in next(reader)]
     if not ({"RA", "DEC"} <= set(header) or "COADD_OBJECT_ID" in header):
@@ -176,6 +184,23 @@ def _csv_rows(text: str, name: str, max_rows: int) -> list[dict[str, Any]]:
         rows.append(row)
     if not rows:
         raise CutoutError(f"{name} has a header but no positions")
+    return rows
+
+
+def _pair_lines(lines: list[str], name: str, max_rows: int) -> list[dict[str, Any]]:
+    """Positions typed without a header: one "ra dec" (or "ra, dec", "ra; dec") per line."""
+    if len(lines) > max_rows:
+        raise CutoutError(f"{name} has more than the maximum of {max_rows} rows per "
+                          "request; split it, or submit it as a job")
+    rows = []
+    for line in lines:
+        values = [v for v in PAIR_SEPARATOR.split(line.strip()) if v]
+        row: dict[str, Any] = {"RA": values[0] if values else "",
+                               "DEC": values[1] if len(values) > 1 else ""}
+        if len(values) != 2:
+            row["__error__"] = (f"{len(values)} values in {line.strip()[:60]!r}; give RA and "
+                                "DEC in degrees, or start with a header line (RA,DEC)")
+        rows.append(row)
     return rows
 
 
