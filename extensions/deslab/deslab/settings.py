@@ -114,8 +114,14 @@ def _names(text: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
 
 def available_memory() -> int:
     """Bytes this process may use: the cgroup (pod) memory limit when there is one, else the
-    machine's RAM."""
+    machine's RAM; never more than its address-space limit (``RLIMIT_AS``, which the job
+    service sets on local workers)."""
+    import resource
+
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if soft != resource.RLIM_INFINITY and 0 < soft < total:
+        total = soft
     for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
         try:
             text = Path(path).read_text().strip()
