@@ -220,22 +220,37 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
             proc.wait()
 
 
+def worker_pids(data_dir: Path) -> dict[str, int]:
+    """Job id -> worker pid, as the job service recorded them in its database."""
+    import sqlite3
+
+    db = data_dir / "jobs.sqlite"
+    if not db.exists():
+        return {}
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as con:
+        rows = con.execute("SELECT id, worker_pid FROM jobs WHERE worker_pid IS NOT NULL")
+        return {job_id: int(pid) for job_id, pid in rows}
+
+
+def worker_pid(data_dir: Path, job_id: str, timeout: float = 30) -> int:
+    """The pid of the worker running ``job_id`` (waits until the service recorded it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = worker_pids(data_dir).get(job_id)
+        if pid:
+            return pid
+        time.sleep(0.1)
+    raise AssertionError(f"no worker recorded for job {job_id}")
+
+
 def kill_leftover_workers(data_dir: Path) -> None:
     """Workers run in their own sessions; stop any that a test left behind."""
-    for status in data_dir.glob("**/workers/*/status.json"):
-        try:
-            import json
-
-            pid = int(json.loads(status.read_text()).get("pid", 0))
-        except (OSError, ValueError):
-            continue
+    for pid in worker_pids(data_dir).values():
         if pid > 1:
             try:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-
-
 
 
 class ServiceProcess:

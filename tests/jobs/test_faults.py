@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.jobs_helpers import SLOW_SQL, Client, Hub
+from tests.jobs.jobs_helpers import SLOW_SQL, Client, Hub, worker_pid
 
 pytestmark = pytest.mark.integration
 
@@ -111,14 +111,7 @@ def test_sql_quotes_are_data_not_code(hub: Hub, mallory: Client) -> None:
 
 
 def _worker_pid(hub: Hub, job_id: str) -> int:
-    status = hub.root / "data" / "jobs-service" / "workers" / job_id / "status.json"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            return int(json.loads(status.read_text())["pid"])
-        except (OSError, ValueError, KeyError):
-            time.sleep(0.1)
-    raise AssertionError("the worker never reported")
+    return worker_pid(hub.root / "data", job_id)
 
 
 def test_a_worker_killed_with_sigkill_is_rerun_once_then_errors(hub: Hub,

@@ -1,19 +1,18 @@
-"""Files the job service reads, replaced by hostile ones: a FIFO, a symlink to /dev/zero, a
-1 GB sparse file, a directory. Each ends its job with a clear error, and the service keeps
-answering other users within 1 s meanwhile."""
+"""Hostile files where the job service might look: a FIFO, a symlink to /dev/zero, a 1 GB
+sparse file, a directory. In the owner's job folder they are never read as the job's report;
+in place of the worker's report FIFO they end the job with a clear error; result downloads
+refuse them; and the service keeps answering other users within 1 s meanwhile."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.jobs.jobs_helpers import SLOW_SQL, Client, Hub
-from tests.jobs.test_faults import _worker_pid
+from tests.jobs.jobs_helpers import SLOW_SQL, Client, Hub, worker_pid
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -39,29 +38,55 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "sparse", "directory"])
+def test_hostile_files_in_the_job_folder_are_never_read_as_its_report(hub: Hub,
+                                                                      kind: str) -> None:
+    """The owner can write anything into ~/jobs/<id>/ while the job runs: the outcome comes
+    from the worker's channel, the job completes with its real results, nobody stalls."""
+    owner, other = hub.client(f"hostile-{kind}"), hub.client("bystander")
+    job = owner.submit(sql="SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 3", output="r.csv")
+    folder = hub.root / "data" / "users" / f"hostile-{kind}" / "jobs" / job["id"]
+    for name in (".deslab-status.json", "status.json"):
+        deadline = time.monotonic() + 30
+        while not folder.is_dir():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        _plant(folder / name, kind)
+    t0 = time.monotonic()
+    assert other.get("/jobs").status_code == 200
+    assert time.monotonic() - t0 < 1.0
+    done = owner.wait(job["id"])
+    assert done["phase"] == "COMPLETED", done
+    assert [r["name"] for r in done["results"]] == ["r.csv"]
+    assert done["summary"]["rows"] == 3
+
+
 @pytest.mark.parametrize("kind, words", [
-    ("fifo", "a FIFO"),
     ("symlink", "symbolic link"),
     ("sparse", "1073741824 bytes"),
     ("directory", "a directory"),
 ])
-def test_a_hostile_status_file_ends_its_job_and_stalls_nobody(hub: Hub, kind: str,
-                                                              words: str) -> None:
-    victim, other = hub.client(f"hostile-{kind}"), hub.client("bystander")
+def test_a_replaced_report_fifo_ends_its_job_after_a_restart(jobsx, kind: str,
+                                                             words: str) -> None:
+    """Only the service's own account can touch its state directory; still, a restarted
+    service that finds something else than the worker's FIFO there stops the job."""
+    svc = jobsx().start()
+    victim, other = svc.client(f"fifo-{kind}"), svc.client("bystander")
     job = victim.submit(sql=SLOW_SQL, output="slow.csv")
     victim.wait(job["id"], phases=("EXECUTING",))
-    pid = _worker_pid(hub, job["id"])
-    status = hub.root / "data" / "jobs-service" / "workers" / job["id"] / "status.json"
-    os.killpg(pid, signal.SIGSTOP)  # the worker no longer rewrites its report
+    pid = worker_pid(svc.data_dir, job["id"])
+    fifo = svc.data_dir / "jobs-service" / "workers" / job["id"] / "report.fifo"
+    svc.kill()
+    os.killpg(pid, signal.SIGSTOP)
     try:
-        _plant(status, kind)
+        _plant(fifo, kind)
+        svc.start()
         slowest = 0.0
         deadline = time.monotonic() + 60
         while True:
             t0 = time.monotonic()
-            r = other.get("/jobs")
+            assert other.get("/jobs").status_code == 200
             slowest = max(slowest, time.monotonic() - t0)
-            assert r.status_code == 200
             done = victim.get(f"/jobs/{job['id']}").json()
             if done["phase"] != "EXECUTING":
                 break
@@ -71,21 +96,11 @@ def test_a_hostile_status_file_ends_its_job_and_stalls_nobody(hub: Hub, kind: st
         assert "status report could not be read safely" in done["error"], done["error"]
         assert words in done["error"], done["error"]
         assert slowest < 1.0, f"another user waited {slowest:.2f} s"
-        deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(pid), "the worker was left running"
-        ok = other.submit(sql="SELECT RA FROM DR2_MAIN WHERE ROWNUM <= 2", output="ok.csv")
-        assert other.wait(ok["id"])["phase"] == "COMPLETED"
     finally:
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        if status.is_dir() and not status.is_symlink():
-            shutil.rmtree(status, ignore_errors=True)
-        elif status.is_symlink() or status.exists():
-            status.unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink", "directory"])

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
 
 import pytest
 
-from tests.jobs.jobs_helpers import SLOW_SQL
+from tests.jobs.jobs_helpers import SLOW_SQL, worker_pid
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _pid(svc, job_id: str) -> int:
-    path = svc.data_dir / "jobs-service" / "workers" / job_id / "status.json"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            return int(json.loads(path.read_text())["pid"])
-        except (OSError, ValueError, KeyError):
-            time.sleep(0.1)
-    raise AssertionError("no worker report")
+    return worker_pid(svc.data_dir, job_id)
 
 
 def test_service_sigkill_and_restart_loses_nothing(jobsx) -> None:

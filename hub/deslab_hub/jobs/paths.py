@@ -29,8 +29,9 @@ def home_dir(template: str, username: str, data_dir: str,
     """The home directory of ``username`` from ``template``.
 
     ``{username}`` is the hub name, ``{account}`` its system account
-    (:func:`deslab_hub.accounts.account_name` with ``account_prefix``), ``{data_dir}`` the
-    data directory.
+    (:func:`deslab_hub.accounts.account_name` with ``account_prefix``), ``{safe_username}``
+    KubeSpawner's slug of it (the sub-directory KubeSpawner gives the user on a shared
+    claim, any name), ``{data_dir}`` the data directory.
 
     Raises
     ------
@@ -42,7 +43,13 @@ def home_dir(template: str, username: str, data_dir: str,
     ):
         raise PathError(f"user name {username[:60]!r} cannot name a home directory")
     account = account_name(username, account_prefix) if "{account}" in template else ""
-    return Path(template.format(username=username, account=account, data_dir=data_dir))
+    safe = ""
+    if "{safe_username}" in template:
+        from deslab_hub.kubehomes import template_names
+
+        safe = template_names(username)["safe_username"]
+    return Path(template.format(username=username, account=account, safe_username=safe,
+                                data_dir=data_dir))
 
 
 def job_dir(home: Path, job_id: str) -> Path:

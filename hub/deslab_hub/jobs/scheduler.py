@@ -2,9 +2,10 @@
 
 One round every ``poll_interval`` seconds (or at once when a job is queued):
 
-1. every EXECUTING job: read the worker's report; record progress; when the worker has
-   ended, record COMPLETED/ERROR/ABORTED with results or the reason; a worker that died
-   without a report is re-run (``lost_worker_retries``) or ends in ERROR; a job past its
+1. every EXECUTING job: read the worker's report (``deslab_hub.jobs.outcome``: never a file
+   in the owner's storage); record progress; when the worker has ended, record
+   COMPLETED/ERROR/ABORTED with the reported results (names, sizes) or the reason; a worker
+   that died without a report is re-run (``lost_worker_retries``) or ends in ERROR; a job past its
    execution duration is stopped and ends in ERROR; a cancelled job that ignores SIGTERM
    gets SIGKILL after ``cancel_grace`` seconds;
 2. QUEUED jobs, oldest first, start while the global and per-user limits allow.
@@ -26,7 +27,7 @@ from deslab_hub.jobs import events as ev
 from deslab_hub.jobs.background import repeat, stop_task
 from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.notify import Notifier
-from deslab_hub.jobs.paths import home_dir, list_results, remove_tree
+from deslab_hub.jobs.paths import home_dir, remove_tree
 from deslab_hub.jobs.phases import Phase
 from deslab_hub.jobs.quotas import human_bytes
 from deslab_hub.jobs.runners.base import WorkerStatus
@@ -206,6 +207,7 @@ class Scheduler:
     # -- following ----------------------------------------------------------------------
 
     async def _follow(self, job: JobRecord) -> None:
+        alive = self.runner.alive(job)  # first: a worker seen ended has reported all it will
         try:  # off the event loop: a runner may read a file
             status = await asyncio.to_thread(self.runner.status, job)
         except UnsafeFile as exc:
@@ -217,7 +219,6 @@ class Scheduler:
                     "was stopped and its partial results removed; leave the files of running "
                     "jobs alone and submit it again"
                 ))
-        alive = self.runner.alive(job)
         now = time.time()
         if alive is None:  # cannot see the process: trust a fresh heartbeat only
             beat = status.heartbeat if status else (
@@ -252,7 +253,8 @@ class Scheduler:
                 "were removed. Submit the job again; if this repeats, contact the operators"
             ))
             return
-        if job.started is not None:
+        enforced = getattr(self.runner, "enforces_execution_duration", False)
+        if job.started is not None and not enforced:
             ran = (utcnow() - job.started).total_seconds()
             if ran > job.execution_duration:
                 await self.stop_job(job, Phase.ERROR, (
@@ -279,11 +281,15 @@ class Scheduler:
         pending = (job.stop_phase, job.stop_reason) if job.stop_requested else None
         self._last_progress.pop(job.id, None)
         if status is not None and status.state == "completed":  # finished before the signal
-            results = list_results(Path(job.output_dir))
+            outcome = status.outcome
+            results = outcome.results if outcome else []
+            summary = dict(status.summary or {})
+            if outcome is not None and not outcome.complete_listing:
+                summary["result_files"] = outcome.files  # the listing names the first ones
             await self._finish(
-                job.id, Phase.COMPLETED, [Phase.EXECUTING], summary=status.summary or {},
-                results=results, results_bytes=sum(int(r["size"]) for r in results),
-                progress=1.0, progress_message="completed",
+                job.id, Phase.COMPLETED, [Phase.EXECUTING], summary=summary,
+                results=results, results_bytes=outcome.bytes if outcome else 0,
+                progress=1.0, progress_message=status.message or "completed",
             )
         elif pending is not None:
             phase, why = pending

@@ -130,12 +130,13 @@ class JobServiceSettings(Configurable):
         system account, see ``account_prefix``) and ``{data_dir}`` expanded; default
         ``{data_dir}/users/{username}``, the homes of the local spawner. Results of job ``<id>``
         land in ``<home>/jobs/<id>/``. In the cluster, the path where the job service mounts the
-        users' volumes.""",
+        users' volumes, with ``{safe_username}`` (KubeSpawner's slug of the name, the user's
+        sub-path of a shared claim) instead of ``{username}``.""",
     ).tag(config=True)
 
     state_dir = Unicode(
-        help="""Directory for the service's own files: the workers' spec and status files and their
-        logs. Users never see it.""",
+        help="""Directory for the service's own files: the workers' spec files, report FIFOs
+        and logs. Users never see it.""",
     ).tag(config=True, default_doc="``{data_dir}/jobs-service``")
 
     @default("state_dir")

@@ -1,26 +1,36 @@
-"""``python -m deslab.jobs.worker --spec SPEC.json --status STATUS.json``: run one job.
+"""``python -m deslab.jobs.worker --spec SPEC.json --report-fd N``: run one job.
+
+The job service starts one worker per job (a local subprocess or a Kubernetes pod). The spec
+says what to run::
+
+    {"job_id": "...", "type": "query", "params": {...}, "output_dir": "/home/u/jobs/<id>"}
 
 (In a Kubernetes pod, ``--spec-env DESLAB_JOB_SPEC`` reads the spec from the environment;
 the local runner keeps ``--standby`` workers that have imported the task modules already and
 read their job from stdin, so a job does not wait for Python's imports.)
 
-The job service starts one worker per job (a local subprocess or a Kubernetes pod). The spec
-file says what to run::
-
-    {"job_id": "...", "type": "query", "params": {...}, "output_dir": "/home/u/jobs/<id>"}
-
-The worker reports through the status file, rewritten atomically: ``state`` (``running``,
-``completed``, ``error``, ``aborted``), ``progress`` (0..1), ``message``, ``heartbeat`` (Unix
-time, refreshed every few seconds while it runs), ``summary`` and ``error``.
+The worker reports to the service through channels the job's owner cannot write
+(:mod:`deslab.jobs.report`): ``--report-fd`` (the local runner's FIFO: progress lines, then
+the outcome) and ``--outcome-file`` (``/dev/termination-log`` in a pod, which Kubernetes puts
+into the pod's status). The outcome names the final state (``completed``, ``error``,
+``aborted``), the error, the result files with their sizes and the task's summary.
+``--status FILE`` also writes the old-style JSON status file (``state``, ``progress``,
+``message``, ``heartbeat``, ``summary``, ``error``, ``pid``) for running a worker by hand;
+the job service never reads it.
 
 SIGTERM (or SIGINT) cancels: the task's interrupt hooks run at once (the database statement
 is cancelled), :class:`~deslab.jobs.tasks.JobCancelled` is raised in the task so exports remove
-their partial files, and the status becomes ``aborted``. If the task has not stopped after
+their partial files, and the outcome is ``aborted``. If the task has not stopped after
 ``--grace`` seconds the worker exits anyway. Exit codes: 0 completed, 1 error, 2 bad
 invocation, 143 aborted.
 """
 
 from __future__ import annotations
+
+from deslab.jobs.report import Reporter, make_undumpable
+
+if __name__ == "__main__":  # first, before the slow imports: see deslab.jobs.report
+    make_undumpable()
 
 import argparse
 import ctypes
@@ -42,11 +52,18 @@ HEARTBEAT_SECONDS = float(os.environ.get("DESLAB_JOBS_HEARTBEAT", "2"))
 
 
 class StatusFile:
-    """The worker's side of the status file (thread-safe, atomic rewrites)."""
+    """The worker's state, sent to its reporter and (by hand) to an optional status file.
 
-    def __init__(self, path: Path, job_id: str) -> None:
+    Progress goes to the reporter as it happens; the final state (once, never undone) goes
+    out as the outcome, with the result files found in ``output_dir``.
+    """
+
+    def __init__(self, path: Path | None, job_id: str, reporter: Reporter | None = None,
+                 output_dir: Path | None = None) -> None:
         self.path = path
-        self.lock = threading.Lock()
+        self.reporter = reporter or Reporter()
+        self.output_dir = output_dir
+        self.lock = threading.RLock()  # the SIGTERM handler may update mid-update
         self.state: dict[str, Any] = {
             "job_id": job_id,
             "pid": os.getpid(),
@@ -60,21 +77,32 @@ class StatusFile:
 
     def update(self, **fields: Any) -> None:
         with self.lock:
-            if self.state["state"] != "running" and fields.get("state", "running") == "running":
-                return  # never go back from a final state
+            if self.state["state"] != "running":
+                return  # never go back from (or repeat) a final state
             self.state.update(fields)
             self.state["heartbeat"] = time.time()
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            self._write_file()
+            state = self.state["state"]
+            if state == "running":
+                self.reporter.progress(float(self.state["progress"]), str(self.state["message"]))
+            else:
+                self.reporter.finish(state, error=self.state["error"],
+                                     output_dir=self.output_dir, summary=self.state["summary"])
+
+    def _write_file(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.state, f, default=str)
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a full disk must not kill the worker's report
+            print(f"deslab worker: cannot write status: {exc}", file=sys.stderr)
             try:
-                with open(tmp, "w", encoding="utf-8") as f:
-                    json.dump(self.state, f, default=str)
-                os.replace(tmp, self.path)
-            except OSError as exc:  # a full disk must not kill the worker's report
-                print(f"deslab worker: cannot write status: {exc}", file=sys.stderr)
-                try:
-                    tmp.unlink(missing_ok=True)
-                except OSError:
-                    pass
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def describe_error(exc: BaseException, job_type: str) -> str:
@@ -171,12 +199,14 @@ def run_job(spec: dict[str, Any], status: StatusFile, grace: float) -> int:
     return 0
 
 
-def standby() -> tuple[Path, Path]:
+def standby() -> tuple[Path, Path | None]:
     """Pre-import the tasks' modules, then wait for a job on stdin (local runner's pool).
 
-    The service writes one JSON line: ``spec`` and ``status`` (paths), ``log`` (file that
-    becomes stdout and stderr), ``cwd`` and ``env`` (the job's whole environment). End of
-    input before that line means the service has gone: exit quietly.
+    The service writes one JSON line: ``spec`` (path), ``log`` (file that becomes stdout and
+    stderr), ``cwd``, ``env`` (the job's whole environment) and optionally ``status`` (a
+    status file, for running by hand). The report channel (``--report-fd``) was given when
+    the standby worker started. End of input before that line means the service has gone:
+    exit quietly.
     """
     import importlib
 
@@ -199,7 +229,8 @@ def standby() -> tuple[Path, Path]:
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in msg["env"].items()})
     os.chdir(msg["cwd"])
-    return Path(msg["spec"]), Path(msg["status"])
+    status = msg.get("status")
+    return Path(msg["spec"]), (Path(status) if status else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,7 +241,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="environment variable holding the job spec as JSON (pods)")
     source.add_argument("--standby", action="store_true",
                         help="import the task modules now, then read the job from stdin")
-    parser.add_argument("--status", type=Path, help="status file to write")
+    parser.add_argument("--report-fd", type=int, metavar="N",
+                        help="write end of the job service's FIFO (local runner)")
+    parser.add_argument("--outcome-file", type=Path, metavar="PATH",
+                        help="where the outcome goes in a pod (/dev/termination-log)")
+    parser.add_argument("--report-wait", type=float, default=600.0, metavar="SECONDS",
+                        help="how long to keep offering the outcome while the service is down")
+    parser.add_argument("--status", type=Path,
+                        help="also write a JSON status file (running a worker by hand)")
     parser.add_argument("--grace", type=float, default=10.0,
                         help="seconds a cancelled task gets to stop before the worker exits")
     parser.add_argument("--memory-limit", type=int, default=0, metavar="BYTES",
@@ -218,9 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     limits.apply_memory_limit(args.memory_limit)
     if args.standby:
-        args.spec, args.status = standby()
-    if args.status is None:
-        parser.error("--status is required")
+        args.spec, handed_status = standby()
+        args.status = args.status or handed_status
+    if args.status is None and args.report_fd is None and args.outcome_file is None:
+        parser.error("give --report-fd, --outcome-file or --status")
     try:
         if args.spec_env:
             spec = json.loads(os.environ.get(args.spec_env) or "null")
@@ -231,12 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"deslab worker: cannot read the job spec: {exc}", file=sys.stderr)
         return 2
-    try:
-        args.status.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        print(f"deslab worker: cannot create {args.status.parent}: {exc}", file=sys.stderr)
-        return 2
-    status = StatusFile(args.status, str(spec.get("job_id", "")))
+    if args.status is not None:
+        try:
+            args.status.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"deslab worker: cannot create {args.status.parent}: {exc}", file=sys.stderr)
+            return 2
+    reporter = Reporter(args.report_fd, args.outcome_file, args.report_wait)
+    status = StatusFile(args.status, str(spec.get("job_id", "")), reporter,
+                        Path(spec["output_dir"]))
     code = run_job(spec, status, args.grace)
     sys.stdout.flush()
     sys.stderr.flush()

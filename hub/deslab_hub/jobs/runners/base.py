@@ -1,23 +1,24 @@
-"""What the scheduler needs from a runner, and the worker's status file as the service reads it."""
+"""What the scheduler needs from a runner, and the worker's state as a runner reports it."""
 
 from __future__ import annotations
 
-import json
-import math
+import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from deslab_hub.jobs.models import JobRecord
-from deslab_hub.jobs.safefiles import read_capped
+from deslab_hub.jobs.outcome import Outcome
 
-MAX_STATUS_BYTES = 1_000_000
 WORKER_STATES = ("running", "completed", "error", "aborted")
 
 
 @dataclass
 class WorkerStatus:
-    """What a worker last reported (see ``deslab.jobs.worker``)."""
+    """What a worker last reported (see ``deslab_hub.jobs.outcome``).
+
+    ``outcome`` is the worker's final report once there is one; a runner may also describe
+    an end the worker could not report itself (a pod refused by the API, out of memory).
+    """
 
     state: str
     progress: float
@@ -25,10 +26,18 @@ class WorkerStatus:
     heartbeat: float
     summary: dict[str, Any] | None
     error: str | None
+    outcome: Outcome | None = None
 
     @property
     def final(self) -> bool:
         return self.state != "running"
+
+    @classmethod
+    def from_outcome(cls, outcome: Outcome) -> WorkerStatus:
+        done = outcome.state == "completed"
+        return cls(state=outcome.state, progress=1.0 if done else 0.0,
+                   message=outcome.state, heartbeat=time.time(), summary=outcome.summary,
+                   error=outcome.error, outcome=outcome)
 
 
 @dataclass
@@ -38,43 +47,6 @@ class WorkerHandle:
     host: str
     pid: int | None
     ref: str
-
-
-def read_status(path: Path) -> WorkerStatus | None:
-    """Parse a worker's status file; None if it is missing or not a valid report.
-
-    Raises
-    ------
-    UnsafeFile
-        If something else than a regular file of at most ``MAX_STATUS_BYTES`` is there
-        (a FIFO, a symlink, a directory, a huge file): the job cannot be followed.
-    """
-    raw = read_capped(path, MAX_STATUS_BYTES)
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("state") not in WORKER_STATES:
-        return None
-    try:
-        progress = float(data.get("progress") or 0.0)
-        heartbeat = float(data.get("heartbeat") or 0.0)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(progress):
-        progress = 0.0
-    summary = data.get("summary")
-    error = data.get("error")
-    return WorkerStatus(
-        state=data["state"],
-        progress=min(1.0, max(0.0, progress)),
-        message=str(data.get("message") or "")[:500],
-        heartbeat=heartbeat,
-        summary=summary if isinstance(summary, dict) else None,
-        error=str(error)[:2000] if error else None,
-    )
 
 
 class Runner(Protocol):
@@ -87,7 +59,8 @@ class Runner(Protocol):
         """Start the worker for ``job``."""
 
     def status(self, job: JobRecord) -> WorkerStatus | None:
-        """The worker's last report."""
+        """The worker's last report (read after :meth:`alive`, so a worker that ended has
+        already reported everything it will)."""
 
     def alive(self, job: JobRecord) -> bool | None:
         """Whether the worker still runs; None when this service cannot tell."""
