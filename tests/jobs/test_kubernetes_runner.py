@@ -91,7 +91,7 @@ async def test_claims_sub_paths_and_labels_are_the_ones_kubespawner_makes(
     runner, configured as the chart configures it, name the same claim, sub-path and label."""
     from types import SimpleNamespace
 
-    from deslab_hub.kubernetes import configure_kubernetes
+    from deslab_hub.cluster import configure_kubernetes
     from kubespawner import KubeSpawner
 
     values = {"singleuser": {"storage": {"type": storage, "sharedClaim": "deslab-homes"}}}

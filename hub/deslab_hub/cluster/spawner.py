@@ -15,6 +15,7 @@ from typing import Any
 from traitlets.config import Config
 
 from deslab_hub.cluster.values import ChartValuesError, get, release
+from deslab_hub.kubehomes import colocate_with_owner, single_node
 
 CATALOG_SECRET_DIR = "/etc/deslab/catalog"
 CATALOG_PASSWORD_FILE = f"{CATALOG_SECRET_DIR}/password"
@@ -169,6 +170,9 @@ def configure_spawner(c: Config, values: Mapping[str, Any]) -> None:
         k.pvc_name_template = "claim-{username}"
         k.storage_capacity = str(storage.get("capacity", "10Gi"))
         k.storage_access_modes = list(storage.get("accessModes") or ["ReadWriteOnce"])
+        if single_node(k.storage_access_modes):
+            # the server joins the node of the user's running job pods (and they join it)
+            k.modify_pod_hook = colocate_with_owner
         if storage.get("storageClassName"):
             k.storage_class = storage["storageClassName"]
         k.storage_extra_labels = {"deslab.org/release": rel["name"]}
