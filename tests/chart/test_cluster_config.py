@@ -14,6 +14,7 @@ from typing import Any
 
 from deslab_hub.cluster import cluster_config, hub_settings
 from deslab_hub.config import build_config
+from deslab_hub.kubehomes import colocate_with_owner
 from traitlets.config import Config
 
 from tests.imports import cycles, import_graph
@@ -94,6 +95,7 @@ def test_cluster_config_from_literal_values() -> None:
             "pvc_name_template": "claim-{username}",
             "storage_capacity": "10Gi",
             "storage_access_modes": ["ReadWriteOnce"],
+            "modify_pod_hook": colocate_with_owner,  # a ReadWriteOnce home: one node
             "storage_extra_labels": {"deslab.org/release": "r1"},
             "volumes": [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}],
             "volume_mounts": [{"name": "home", "mountPath": HOME}],

@@ -114,6 +114,9 @@ class JobServiceApp(Application):
         close = getattr(runner, "close", None)
         if close is not None:
             close()
+        aclose = getattr(runner, "aclose", None)
+        if aclose is not None:
+            await aclose()
         store.close()
 
     def _log_request(self, handler: Any) -> None:

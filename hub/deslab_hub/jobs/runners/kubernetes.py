@@ -38,7 +38,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from traitlets import Bool, Dict, Int, List, Unicode
-from traitlets.config import Configurable
+from traitlets.config import LoggingConfigurable
 
 from deslab_hub.jobs.models import JobRecord
 from deslab_hub.jobs.outcome import Outcome, parse_message
@@ -94,7 +94,7 @@ class JobView:
                     or self.pod_phase in ("Succeeded", "Failed"))
 
 
-class KubernetesRunner(Configurable):
+class KubernetesRunner(LoggingConfigurable):
     """Runs workers as Kubernetes batch/v1 Jobs in the service's namespace."""
 
     name = "kubernetes"
@@ -485,8 +485,11 @@ class KubernetesRunner(Configurable):
     def forget(self, job: JobRecord) -> None:
         self._seen.pop(job.id, None)
 
-    def close(self) -> None:
-        pass
+    async def aclose(self) -> None:
+        """Close the API client's connections."""
+        if self._api is not None:
+            await self._api.close()
+            self._api = None
 
 
 def _read_pod(view: JobView, pod: Any) -> None:
