@@ -208,12 +208,11 @@ def test_a_worker_whose_heartbeat_stops_ends_in_error_with_the_reason(jobsx) -> 
     nia = svc.client("nia")
     job = nia.submit(sql=SLOW_SQL, output="hb.csv")
     nia.wait(job["id"], phases=("EXECUTING",))
-    status = svc.data_dir / "jobs-service" / "workers" / job["id"] / "status.json"
+    pid = worker_pid(svc.data_dir, job["id"])
     deadline = time.monotonic() + 30
-    while not status.exists():
-        assert time.monotonic() < deadline
+    while "running" not in nia.get(f"/jobs/{job['id']}").json()["progress_message"]:
+        assert time.monotonic() < deadline  # its reports arrive
         time.sleep(0.1)
-    pid = int(json.loads(status.read_text())["pid"])
     os.killpg(pid, signal.SIGSTOP)  # alive, but no heartbeat any more
     try:
         done = nia.wait(job["id"], timeout=40)
