@@ -50,6 +50,7 @@ DEFAULT_TILE_PIXELS = 1500
 ROWS_PER_TILE = 400
 CHUNK_ROWS = 250_000
 MAX_ROWS = 2_000_000_000
+GENERATION_MEMORY = "1GB"  # DuckDB memory limit while writing the catalog
 ANOMALY_TILES = DEFAULT_TILES  # the planted anomalies lie on the first tiles
 
 
@@ -141,9 +142,10 @@ def _write_catalog(
     names_arrow = pa.array(names, type=pa.string())
     m2_tiles = np.array([t.index for t in layout if t.field == "M2"], dtype=np.int64)
     planted: list[tuple[int, str]] = []
-    con = duckdb.connect(str(path))
+    # DuckDB's buffer pool would otherwise keep the written blocks in memory (up to 80 % of
+    # RAM: 18 GB at ten million rows); it writes them to the file instead
+    con = duckdb.connect(str(path), config={"memory_limit": GENERATION_MEMORY})
     try:
-        con.begin()
         for table in schema.TABLES:
             con.execute(schema.create_statement(table))
         main_names = [c.name for c in schema.DR2_MAIN]
@@ -176,6 +178,9 @@ def _write_catalog(
             })
             con.execute("INSERT INTO DEMO_OBJECT_TRUTH SELECT * FROM truth_batch")
             del batch, truth_batch, cols, truth
+        # one transaction for the small tables and comments only: the chunks of DR2_MAIN are
+        # committed one by one, so DuckDB never holds more than a chunk uncommitted
+        con.begin()
         info = [tile_row(t, compress) for t in layout]
         info_cols = [c.name for c in schema.DR2_TILE_INFO]
         info_table = pa.table(  # noqa: F841 (read by DuckDB)
