@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_reachable_by_accounts() -> None:
+    """As root, the local platform runs each user as their own account, and those accounts
+    run the checkout's venv and read its sources. A checkout below a private directory (a
+    clone in /root, say) is made enterable (o+x, not listable) so the platform and browser
+    tests run wherever CI clones; an operator is told instead, by `deslab-hub up` itself
+    (tested in tests/platform/test_cli_bad_input.py)."""
+    if os.geteuid() != 0:
+        return
+    from tests.platform.platform_helpers import make_reachable
+
+    make_reachable(REPO)
+    make_reachable(Path(os.path.realpath(sys.executable)).parent)
 
 
 @pytest.fixture(scope="session")
