@@ -69,8 +69,9 @@ describe('result cells', () => {
 
   it('writes code that reads the file with the right reader and a safe comment', () => {
     const code = loadResultCode('jobs/x/r.csv.gz', 'work', 'a "quoted"\nname');
-    expect(code).toContain('Table.read("../jobs/x/r.csv.gz", format="ascii.ecsv")');
+    expect(code).toContain('Table.read("../jobs/x/r.csv.gz", format="ascii.csv")');
     expect(code.split('\n')[0]).toBe('# result of the DES job "a \\"quoted\\" name"');
+    expect(loadResultCode('jobs/x/r.ecsv', '', 'n')).toContain('format="ascii.ecsv"');
     expect(loadResultCode('jobs/x/r.h5', '', 'n')).toContain('path="data"');
     expect(loadResultCode('jobs/x/r.fits', '', 'n')).toContain('Table.read("jobs/x/r.fits")');
   });

@@ -14,8 +14,11 @@ export function relativePath(fromDir: string, path: string): string {
 /** The astropy call that reads a result file, by its extension. */
 export function readerFor(name: string): string {
   const n = name.toLowerCase();
+  if (n.endsWith('.ecsv') || n.endsWith('.ecsv.gz')) {
+    return 'format="ascii.ecsv"'; // types, units and provenance in the header
+  }
   if (n.endsWith('.csv') || n.endsWith('.csv.gz')) {
-    return 'format="ascii.ecsv"'; // deslab writes CSV with an ECSV header (types, units)
+    return 'format="ascii.csv"'; // plain CSV: one header row, then rows
   }
   if (n.endsWith('.parquet') || n.endsWith('.pq')) {
     return 'format="parquet"';
